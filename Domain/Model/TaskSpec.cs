@@ -13,6 +13,8 @@ namespace ServerlessTasks.Domain.Model;
 /// <param name="Timeout">Per-attempt timeout in seconds; <c>null</c> means no timeout.</param>
 /// <param name="Deadline">Latest completion time; <c>null</c> means none.</param>
 /// <param name="MaxRetries">Retries after the first attempt; <c>null</c> means the service default.</param>
+/// <param name="Compensate">Optional undo step run when the workflow fails after this task completed.</param>
+/// <param name="Callback">Optional completion webhook for a single task submission.</param>
 public sealed record TaskSpec(
     string? TaskId,
     string TaskType,
@@ -21,7 +23,9 @@ public sealed record TaskSpec(
     IReadOnlyList<string>? Dependencies = null,
     double? Timeout = null,
     DateTimeOffset? Deadline = null,
-    int? MaxRetries = null)
+    int? MaxRetries = null,
+    CompensationSpec? Compensate = null,
+    CallbackSpec? Callback = null)
 {
     /// <summary>Priority given to tasks that do not name one.</summary>
     public const int DefaultPriority = 5;
