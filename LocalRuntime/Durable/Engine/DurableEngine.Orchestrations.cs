@@ -1,0 +1,241 @@
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+
+namespace LocalRuntime.Durable.Engine;
+
+public sealed partial class DurableEngine
+{
+    private readonly SessionCache _cache;
+
+    private async Task RunOrchestrationWorkerAsync()
+    {
+        var reader = _readyInstances.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (reader.TryRead(out var mailbox))
+            {
+                await ProcessMailboxAsync(mailbox);
+            }
+        }
+    }
+
+    private async Task ProcessMailboxAsync(InstanceMailbox mailbox)
+    {
+        List<OrchestrationMessage> batch;
+        lock (mailbox)
+        {
+            batch = mailbox.Pending;
+            mailbox.Pending = [];
+        }
+
+        try
+        {
+            await RunEpisodeAsync(mailbox, batch);
+            mailbox.Failures = 0;
+        }
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        {
+            // The store did not take the checkpoint (or the engine has a bug): forget the cached
+            // session, put the messages back and try again after a back-off. Nothing was consumed.
+            mailbox.Failures++;
+            mailbox.Session = null;
+            _cache.Remove(mailbox);
+            _logger.LogError(ex, "Episode of instance {InstanceId} failed (attempt {Attempt}); retrying.", mailbox.InstanceId, mailbox.Failures);
+            var delay = TimeSpan.FromTicks(Math.Min(_options.StoreRetryDelay.Ticks << Math.Min(mailbox.Failures - 1, 6), TimeSpan.FromSeconds(5).Ticks));
+            lock (mailbox)
+            {
+                mailbox.Pending.InsertRange(0, batch);
+            }
+
+            await Task.Delay(delay, _time, CancellationToken.None);
+        }
+        catch (Exception) when (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        lock (mailbox)
+        {
+            if (mailbox.Pending.Count > 0 && !_stopping.IsCancellationRequested)
+            {
+                _readyInstances.Writer.TryWrite(mailbox);
+            }
+            else
+            {
+                mailbox.Scheduled = false;
+                if (mailbox.Pending.Count == 0 && mailbox.Held.Count == 0 && mailbox.Session is null or { IsFinished: true })
+                {
+                    _mailboxes.TryRemove(new KeyValuePair<string, InstanceMailbox>(mailbox.InstanceId, mailbox));
+                    _cache.Remove(mailbox);
+                }
+            }
+        }
+    }
+
+    private async Task RunEpisodeAsync(InstanceMailbox mailbox, List<OrchestrationMessage> batch)
+    {
+        var session = mailbox.Session;
+        var startMessage = batch.Find(m => m.Event.Type == HistoryEventType.ExecutionStarted);
+        if (session is null || (startMessage is not null && startMessage.ExecutionId != session.State.ExecutionId))
+        {
+            session = await LoadSessionAsync(mailbox.InstanceId);
+            mailbox.Session = session;
+        }
+
+        if (session is null)
+        {
+            _logger.LogWarning("Discarding {Count} messages for unknown instance {InstanceId}.", batch.Count, mailbox.InstanceId);
+            await Store.DiscardMessagesAsync([.. batch.Select(m => m.Id)]);
+            return;
+        }
+
+        var episode = new Episode(this, session, mailbox);
+        episode.Run(batch);
+        if (episode.IsEmpty)
+        {
+            if (episode.Consumed.Count > 0)
+            {
+                await Store.DiscardMessagesAsync(episode.Consumed);
+            }
+
+            return;
+        }
+
+        var checkpoint = episode.BuildCheckpoint();
+        await Store.CommitCheckpointAsync(checkpoint);
+        session.State = checkpoint.State;
+
+        if (episode.EndsSession)
+        {
+            mailbox.Session = null;
+            _cache.Remove(mailbox);
+        }
+        else
+        {
+            var evicted = _cache.Touch(mailbox);
+            if (evicted is not null)
+            {
+                Evict(evicted);
+            }
+        }
+
+        foreach (var activity in checkpoint.NewActivities)
+        {
+            EnqueueActivity(activity);
+        }
+
+        foreach (var message in checkpoint.OutboundMessages)
+        {
+            Route(message);
+        }
+
+        NotifyStateChanged(checkpoint.State);
+    }
+
+    private static void Evict(List<InstanceMailbox> evicted)
+    {
+        foreach (var other in evicted)
+        {
+            lock (other)
+            {
+                // A mailbox in the middle of an episode keeps its session; it is re-cached afterwards.
+                if (!other.Scheduled)
+                {
+                    other.Session = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Builds a session from the store: state plus a replay of the stored history.</summary>
+    private async Task<OrchestrationSession?> LoadSessionAsync(string instanceId)
+    {
+        var state = await Store.GetInstanceAsync(instanceId);
+        if (state is null)
+        {
+            return null;
+        }
+
+        var history = await Store.GetHistoryAsync(instanceId);
+        var session = new OrchestrationSession(state, new LocalOrchestrationContext(instanceId, _loggerFactory));
+        Replay(session, history);
+        return session;
+    }
+
+    /// <summary>Re-runs orchestrator code against history. Linear in the history length.</summary>
+    internal void Replay(OrchestrationSession session, IReadOnlyList<HistoryEvent> history)
+    {
+        if (history.Count == 0 || session.IsFinished)
+        {
+            return;
+        }
+
+        var context = session.Context;
+        context.SetReplaying(true);
+        foreach (var e in history)
+        {
+            switch (e.Type)
+            {
+                case HistoryEventType.OrchestratorStarted:
+                    context.SetCurrentTime(e.Timestamp);
+                    session.LastEpisodeAt = e.Timestamp;
+                    break;
+                case HistoryEventType.ExecutionStarted:
+                    StartOrchestrator(session, e);
+                    break;
+                case HistoryEventType.TaskScheduled or HistoryEventType.TimerCreated
+                    or HistoryEventType.SubOrchestrationCreated or HistoryEventType.EventSent:
+                    context.MatchScheduled(e);
+                    break;
+                case HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed or HistoryEventType.TimerFired
+                    or HistoryEventType.SubOrchestrationCompleted or HistoryEventType.SubOrchestrationFailed:
+                    context.RunCode(static x => x.context.ApplyOutcome(x.e), (context, e));
+                    break;
+                case HistoryEventType.EventRaised:
+                    context.RunCode(static x => x.context.DeliverEvent(x.e.Name!, x.e.Data), (context, e));
+                    break;
+                default:
+                    break;
+            }
+
+            if (context.NondeterminismError is not null)
+            {
+                break;
+            }
+        }
+
+        // Actions the replayed code made beyond what history holds stay pending: they are new
+        // decisions and are committed by the episode that follows, as after any other event.
+        context.SetReplaying(false);
+    }
+
+    internal void StartOrchestrator(OrchestrationSession session, HistoryEvent started)
+    {
+        session.Started = started;
+        session.Context.InitializeExecution(started);
+        if (!_registry.TryGetOrchestrator(started.Name ?? string.Empty, out var function))
+        {
+            session.StartFailure = new TaskFailureDetails(
+                typeof(InvalidOperationException).FullName!,
+                $"The orchestrator function '{started.Name}' does not exist in this app.",
+                null,
+                null);
+            return;
+        }
+
+        session.Context.RunCode(static x => x.session.Orchestrator = Invoke(x.function, x.session.Context), (session, function));
+    }
+
+    private static Task<object?> Invoke(OrchestratorFunction function, LocalOrchestrationContext context)
+    {
+        try
+        {
+            return function(context);
+        }
+        catch (Exception ex)
+        {
+            // Code that throws before its first await fails the orchestration like any other exception.
+            return Task.FromException<object?>(ex);
+        }
+    }
+}
