@@ -10,7 +10,7 @@ namespace ServerlessTasks.Domain.Dag;
 /// </summary>
 /// <remarks>
 /// These are the "modified deadlines" of Blazewicz/Chetto: ordering ready tasks by them makes earliest
-/// deadline first respect precedence, which is what <c>EarliestDeadlineFirstPolicy</c> does.
+/// deadline first respect precedence, which is what <see cref="Scheduling.EarliestDeadlineFirstPolicy"/> does.
 /// </remarks>
 public static class DeadlinePlanner
 {
