@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ServerlessTasks.Functions.Contracts;
+
+/// <summary>The status of a workflow as a whole.</summary>
+public enum WorkflowStatus
+{
+    /// <summary>Accepted, not yet started.</summary>
+    Pending,
+    /// <summary>Running.</summary>
+    Running,
+    /// <summary>Suspended by a client.</summary>
+    Suspended,
+    /// <summary>Every task completed.</summary>
+    Completed,
+    /// <summary>A task failed (its dependents were skipped) or the workflow itself failed.</summary>
+    Failed,
+    /// <summary>Cancelled by a client.</summary>
+    Cancelled,
+}
+
+/// <summary>The body of <c>GET /api/workflows/{id}</c>.</summary>
+public sealed record WorkflowView(
+    string WorkflowId,
+    WorkflowStatus Status,
+    string RuntimeStatus,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastUpdatedAt,
+    WorkflowCounts? Counts,
+    IReadOnlyList<TaskReport> Tasks,
+    string? Error);
+
+/// <summary>The 202 body of a submission: Durable's check-status shape (camelCase) plus our own status URL.</summary>
+public sealed record CheckStatusBody(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("statusQueryGetUri")] string StatusQueryGetUri,
+    [property: JsonPropertyName("sendEventPostUri")] string SendEventPostUri,
+    [property: JsonPropertyName("terminatePostUri")] string TerminatePostUri,
+    [property: JsonPropertyName("purgeHistoryDeleteUri")] string PurgeHistoryDeleteUri,
+    [property: JsonPropertyName("restartPostUri")] string RestartPostUri,
+    [property: JsonPropertyName("suspendPostUri")] string SuspendPostUri,
+    [property: JsonPropertyName("resumePostUri")] string ResumePostUri,
+    [property: JsonPropertyName("status_url")] string StatusUrl)
+{
+    /// <summary>Plain options: the names above are explicit.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.General)
+    {
+        // URLs stay readable ('&' unescaped), as Durable writes them; the body is never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+}

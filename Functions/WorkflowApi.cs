@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using ServerlessTasks.Activities;
+using ServerlessTasks.Domain.Model;
+using ServerlessTasks.Domain.Validation;
+using ServerlessTasks.Functions.Contracts;
+using ServerlessTasks.Functions.Http;
+
+namespace ServerlessTasks.Functions;
+
+/// <summary>The workflow endpoints: submit a DAG, read its state.</summary>
+public sealed class WorkflowApi(TimeProvider time)
+{
+    private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
+    private readonly WorkflowValidator _validator = new();
+
+    /// <summary><c>POST /api/workflows</c>: validates and starts a workflow; 202 with the status URLs.</summary>
+    [Function(nameof(SubmitWorkflow))]
+    public async Task<IActionResult> SubmitWorkflow(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "workflows")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(client);
+        var (submitted, problem) = await JsonBody.ReadAsync<WorkflowSpec>(request, context.CancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var spec = WithIds(submitted!);
+        var invalid = Validate(spec);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(
+                nameof(WorkflowOrchestrator),
+                spec,
+                new StartOrchestrationOptions(spec.WorkflowId) { DedupeStatuses = AnyStatus },
+                context.CancellationToken);
+        }
+        catch (InvalidOperationException)
+        {
+            // The id is taken: the same submission again is answered with the existing workflow.
+            var existing = await client.GetInstanceAsync(spec.WorkflowId!, getInputsAndOutputs: true, context.CancellationToken);
+            if (existing is null || !SameSubmission(existing.ReadInputAs<WorkflowSpec>(), spec))
+            {
+                return ApiResults.Problem(409, "Conflict", $"Workflow '{spec.WorkflowId}' already exists with a different body.");
+            }
+
+            return Accepted(request, client, spec.WorkflowId!, status: 200);
+        }
+
+        return Accepted(request, client, spec.WorkflowId!, status: 202);
+    }
+
+    /// <summary><c>GET /api/workflows/{id}</c>: status, counts and every task's state.</summary>
+    [Function(nameof(GetWorkflow))]
+    public static async Task<IActionResult> GetWorkflow(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "workflows/{id}")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, context.CancellationToken);
+        if (instance is null || !string.Equals(instance.Name, nameof(WorkflowOrchestrator), StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiResults.Problem(404, "Not Found", $"No workflow with id '{id}'.");
+        }
+
+        var report = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+            ? instance.ReadOutputAs<WorkflowReport>()
+            : instance.ReadCustomStatusAs<WorkflowReport>();
+        return ApiResults.Json(new WorkflowView(
+            id,
+            WorkflowStatusOf(instance, report),
+            instance.RuntimeStatus.ToString(),
+            instance.CreatedAt,
+            instance.LastUpdatedAt,
+            report?.Counts,
+            report?.Tasks ?? [],
+            instance.FailureDetails?.ErrorMessage));
+    }
+
+    private IActionResult? Validate(WorkflowSpec spec)
+    {
+        var result = _validator.Validate(spec, time.GetUtcNow());
+        var problems = result.Problems.ToList();
+        foreach (var task in spec.Tasks)
+        {
+            if (!string.IsNullOrEmpty(task.TaskType) && !TaskTypes.IsKnown(task.TaskType))
+            {
+                problems.Add(new ValidationProblem(
+                    ValidationProblemCode.InvalidTaskType,
+                    string.Create(CultureInfo.InvariantCulture, $"Task '{task.TaskId}' has unknown task_type '{task.TaskType}'; known: {string.Join(", ", TaskTypes.BuiltIn)}."),
+                    [task.TaskId!]));
+            }
+        }
+
+        if (problems.Count == 0)
+        {
+            return null;
+        }
+
+        return ApiResults.Problem(422, "Unprocessable Entity", $"The workflow is invalid: {problems[0].Message}",
+            problems.Select(p => new { code = p.Code, message = p.Message, task_ids = p.TaskIds }).ToList());
+    }
+
+    /// <summary>Fills in a workflow id (random) and missing task ids (by position, so a resubmission matches).</summary>
+    private static WorkflowSpec WithIds(WorkflowSpec spec)
+    {
+        var tasks = (spec.Tasks ?? []).Select((t, i) => t is null ? null! : string.IsNullOrEmpty(t.TaskId)
+            ? t with { TaskId = string.Create(CultureInfo.InvariantCulture, $"task-{i + 1}") }
+            : t).ToList();
+        return spec with { WorkflowId = string.IsNullOrEmpty(spec.WorkflowId) ? Guid.NewGuid().ToString("N") : spec.WorkflowId, Tasks = tasks };
+    }
+
+    private static bool SameSubmission(WorkflowSpec? stored, WorkflowSpec submitted) =>
+        stored is not null && JsonNode.DeepEquals(
+            JsonSerializer.SerializeToNode(stored, ApiJson.Options),
+            JsonSerializer.SerializeToNode(submitted, ApiJson.Options));
+
+    private static ContentResult Accepted(HttpRequest request, DurableTaskClient client, string workflowId, int status)
+    {
+        var urls = client.CreateHttpManagementPayload(workflowId);
+        var origin = $"{request.Scheme}://{request.Host}";
+        var body = new CheckStatusBody(
+            urls.Id,
+            urls.StatusQueryGetUri,
+            urls.SendEventPostUri,
+            urls.TerminatePostUri,
+            urls.PurgeHistoryDeleteUri,
+            urls.RestartPostUri,
+            urls.SuspendPostUri,
+            urls.ResumePostUri,
+            $"{origin}/api/workflows/{Uri.EscapeDataString(workflowId)}");
+        request.HttpContext.Response.Headers.Location = urls.StatusQueryGetUri;
+        return new ContentResult
+        {
+            StatusCode = status,
+            ContentType = "application/json; charset=utf-8",
+            Content = JsonSerializer.Serialize(body, CheckStatusBody.JsonOptions),
+        };
+    }
+
+    private static WorkflowStatus WorkflowStatusOf(OrchestrationMetadata instance, WorkflowReport? report) => instance.RuntimeStatus switch
+    {
+        OrchestrationRuntimeStatus.Pending => WorkflowStatus.Pending,
+        OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.ContinuedAsNew => WorkflowStatus.Running,
+        OrchestrationRuntimeStatus.Suspended => WorkflowStatus.Suspended,
+        OrchestrationRuntimeStatus.Completed when report?.Counts.Failed > 0 => WorkflowStatus.Failed,
+        OrchestrationRuntimeStatus.Completed => WorkflowStatus.Completed,
+        OrchestrationRuntimeStatus.Terminated or OrchestrationRuntimeStatus.Canceled => WorkflowStatus.Cancelled,
+        _ => WorkflowStatus.Failed,
+    };
+}

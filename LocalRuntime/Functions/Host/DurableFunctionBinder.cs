@@ -1,0 +1,43 @@
+using LocalRuntime.Durable.Engine;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LocalRuntime.Functions.Host;
+
+/// <summary>Registers orchestrator and activity functions with the engine's registry.</summary>
+internal static class DurableFunctionBinder
+{
+    public static void Register(DurableFunctionRegistry registry, IEnumerable<FunctionDescriptor> functions, DurableTaskClient client, IServiceProvider services)
+    {
+        foreach (var function in functions)
+        {
+            var invoker = new FunctionInvoker(function, client);
+            switch (function.Kind)
+            {
+                case FunctionKind.Orchestrator:
+                    registry.AddOrchestrator(function.Name, new OrchestratorFunction(context => invoker.InvokeAsync(new InvocationBindings
+                    {
+                        FunctionContext = new LocalFunctionContext(function, services, CancellationToken.None),
+                        OrchestrationContext = context,
+                    })));
+                    break;
+
+                case FunctionKind.Activity:
+                    registry.AddActivity(function.Name, async (invocation, cancellation) =>
+                    {
+                        await using var scope = services.CreateAsyncScope();
+                        var result = await invoker.InvokeAsync(new InvocationBindings
+                        {
+                            FunctionContext = new LocalFunctionContext(function, scope.ServiceProvider, cancellation),
+                            TriggerJson = invocation.Input,
+                        });
+                        return DataConverter.Serialize(result);
+                    });
+                    break;
+
+                default:
+                    break;
+            }
+        }
+    }
+}
