@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace ServerlessTasks.Domain.Security;
 
@@ -36,6 +37,12 @@ public static class CallbackUrlGuard
             return Refuse(CallbackUrlProblem.Malformed, "The callback URL is not an absolute URL.", null);
         }
 
+        if (!uri.OriginalString.TrimStart().StartsWith(uri.Scheme + ":", StringComparison.OrdinalIgnoreCase))
+        {
+            // Uri turns bare paths into implicit file: URIs; they are not URLs a client meant to give us.
+            return Refuse(CallbackUrlProblem.Malformed, "The callback URL is not an absolute URL.", null);
+        }
+
         if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
         {
             return Refuse(CallbackUrlProblem.UnsupportedScheme, $"The callback URL scheme '{uri.Scheme}' is not http or https.", null);
@@ -49,6 +56,14 @@ public static class CallbackUrlGuard
         // IdnHost applies IDNA mapping (e.g. full-width or circled digits become ASCII digits), so
         // numeric hosts are parsed in the form a resolver would see.
         var host = uri.IdnHost;
+        if (!Ascii.IsValid(host))
+        {
+            // A well-formed international name maps to ASCII (punycode). What is left is text whose meaning
+            // depends on the resolver's Unicode mapping (e.g. circled or full-width digits that may become
+            // an IP literal), so refuse it rather than guess.
+            return Refuse(CallbackUrlProblem.Malformed, "The callback host contains characters that do not map to a host name.", null);
+        }
+
         if (TryParseHostAddress(host, uri.HostNameType, out var address))
         {
             var category = AddressClassifier.Classify(address);
