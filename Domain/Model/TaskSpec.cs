@@ -31,5 +31,6 @@ public sealed record TaskSpec(
     public const int DefaultPriority = 5;
 
     /// <summary>The dependencies, never null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<string> DependsOn => Dependencies ?? [];
 }

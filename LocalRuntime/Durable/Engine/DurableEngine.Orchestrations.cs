@@ -1,4 +1,3 @@
-using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
 namespace LocalRuntime.Durable.Engine;
@@ -105,7 +104,7 @@ public sealed partial class DurableEngine
         await Store.CommitCheckpointAsync(checkpoint);
         session.State = checkpoint.State;
 
-        if (episode.EndsSession)
+        if (episode.EndsSession || _options.MaxCachedOrchestrations == 0)
         {
             mailbox.Session = null;
             _cache.Remove(mailbox);
@@ -158,84 +157,7 @@ public sealed partial class DurableEngine
 
         var history = await Store.GetHistoryAsync(instanceId);
         var session = new OrchestrationSession(state, new LocalOrchestrationContext(instanceId, _loggerFactory));
-        Replay(session, history);
+        OrchestrationReplayer.Replay(session, history, _registry);
         return session;
-    }
-
-    /// <summary>Re-runs orchestrator code against history. Linear in the history length.</summary>
-    internal void Replay(OrchestrationSession session, IReadOnlyList<HistoryEvent> history)
-    {
-        if (history.Count == 0 || session.IsFinished)
-        {
-            return;
-        }
-
-        var context = session.Context;
-        context.SetReplaying(true);
-        foreach (var e in history)
-        {
-            switch (e.Type)
-            {
-                case HistoryEventType.OrchestratorStarted:
-                    context.SetCurrentTime(e.Timestamp);
-                    session.LastEpisodeAt = e.Timestamp;
-                    break;
-                case HistoryEventType.ExecutionStarted:
-                    StartOrchestrator(session, e);
-                    break;
-                case HistoryEventType.TaskScheduled or HistoryEventType.TimerCreated
-                    or HistoryEventType.SubOrchestrationCreated or HistoryEventType.EventSent:
-                    context.MatchScheduled(e);
-                    break;
-                case HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed or HistoryEventType.TimerFired
-                    or HistoryEventType.SubOrchestrationCompleted or HistoryEventType.SubOrchestrationFailed:
-                    context.RunCode(static x => x.context.ApplyOutcome(x.e), (context, e));
-                    break;
-                case HistoryEventType.EventRaised:
-                    context.RunCode(static x => x.context.DeliverEvent(x.e.Name!, x.e.Data), (context, e));
-                    break;
-                default:
-                    break;
-            }
-
-            if (context.NondeterminismError is not null)
-            {
-                break;
-            }
-        }
-
-        // Actions the replayed code made beyond what history holds stay pending: they are new
-        // decisions and are committed by the episode that follows, as after any other event.
-        context.SetReplaying(false);
-    }
-
-    internal void StartOrchestrator(OrchestrationSession session, HistoryEvent started)
-    {
-        session.Started = started;
-        session.Context.InitializeExecution(started);
-        if (!_registry.TryGetOrchestrator(started.Name ?? string.Empty, out var function))
-        {
-            session.StartFailure = new TaskFailureDetails(
-                typeof(InvalidOperationException).FullName!,
-                $"The orchestrator function '{started.Name}' does not exist in this app.",
-                null,
-                null);
-            return;
-        }
-
-        session.Context.RunCode(static x => x.session.Orchestrator = Invoke(x.function, x.session.Context), (session, function));
-    }
-
-    private static Task<object?> Invoke(OrchestratorFunction function, LocalOrchestrationContext context)
-    {
-        try
-        {
-            return function(context);
-        }
-        catch (Exception ex)
-        {
-            // Code that throws before its first await fails the orchestration like any other exception.
-            return Task.FromException<object?>(ex);
-        }
     }
 }

@@ -65,6 +65,8 @@ public sealed partial class DurableEngine : IAsyncDisposable
 
     internal TimeProvider Time => _time;
 
+    internal DurableFunctionRegistry Registry => _registry;
+
     /// <summary>Loads unfinished work from the store and starts the workers.</summary>
     public async Task StartAsync(CancellationToken cancellation = default)
     {

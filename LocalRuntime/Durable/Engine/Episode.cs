@@ -104,7 +104,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
 
                 Append(e);
                 SetState(_state with { Status = OrchestrationRuntimeStatus.Running });
-                engine.StartOrchestrator(session, e);
+                OrchestrationReplayer.StartOrchestrator(session, e, engine.Registry);
                 break;
 
             case HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed or HistoryEventType.TimerFired
@@ -244,6 +244,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
         {
             Type = HistoryEventType.ExecutionStarted,
             Timestamp = _now,
+            InstanceId = _state.InstanceId,
             Name = started.Name,
             Data = input,
             ExecutionId = executionId,
@@ -329,6 +330,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
         {
             Type = HistoryEventType.ExecutionStarted,
             Timestamp = _now,
+            InstanceId = childId,
             Name = action.Name,
             Data = action.Data,
             ExecutionId = executionId,

@@ -65,7 +65,7 @@ public sealed class HistoryEvent
     /// <summary>Failure details for failed tasks and executions.</summary>
     public TaskFailureDetails? Failure { get; init; }
 
-    /// <summary>A related instance: the child of a sub-orchestration, the target of a sent event.</summary>
+    /// <summary>A related instance: the instance itself (ExecutionStarted), the child of a sub-orchestration, the target of a sent event.</summary>
     public string? InstanceId { get; init; }
 
     /// <summary>The execution id (for <see cref="HistoryEventType.ExecutionStarted"/>).</summary>

@@ -54,6 +54,7 @@ public sealed class LocalDurableTaskClient : DurableTaskClient
             {
                 Type = HistoryEventType.ExecutionStarted,
                 Timestamp = now,
+                InstanceId = instanceId,
                 Name = orchestratorName.Name,
                 Data = serializedInput,
                 ExecutionId = executionId,

@@ -217,7 +217,8 @@ internal sealed partial class LocalOrchestrationContext : TaskOrchestrationConte
         }
 
         var expected = PendingAction.ScheduledEventType(action.Kind);
-        if (expected != scheduled.Type || !string.Equals(action.Name, scheduled.Name, StringComparison.OrdinalIgnoreCase))
+        var nameMatches = action.Kind == ActionKind.CreateTimer || string.Equals(action.Name, scheduled.Name, StringComparison.OrdinalIgnoreCase);
+        if (expected != scheduled.Type || !nameMatches)
         {
             NondeterminismError =
                 $"Non-deterministic workflow detected: history records {scheduled.Type} '{scheduled.Name}' with sequence id {scheduled.TaskId}, " +
