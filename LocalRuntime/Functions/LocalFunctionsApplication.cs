@@ -66,7 +66,7 @@ public sealed class LocalFunctionsApplicationBuilder
         Services.AddMvcCore();
         Services.TryAddSingleton(TimeProvider.System);
         Services.AddSingleton(settings);
-        Services.TryAddSingleton<IDurableStore>(sp => StoreFactory.Create(settings, Environment.ContentRootPath, sp));
+        Services.TryAddSingleton<IDurableStore>(sp => StoreFactory.Create(settings, Environment.ContentRootPath));
         Services.AddSingleton(sp => CreateEngine(sp, settings, functions));
         Services.AddSingleton(sp => sp.GetRequiredService<DurableEngine>().Client);
         Services.AddSingleton<FunctionKeyAuthorizer>();
