@@ -248,6 +248,9 @@ public sealed class SqliteDurableStore : IDurableStore
             {
                 reader.Dispose();
             }
+
+            // Readers that got past the disposed check wake up, see it again and throw.
+            _readerSlots.Release(_options.MaxReadConnections);
         }
         finally
         {

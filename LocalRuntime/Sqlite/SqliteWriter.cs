@@ -314,7 +314,19 @@ internal sealed class SqliteWriter : IDisposable
                     _batch.Add(next);
                 }
 
-                ExecuteBatch(_batch);
+                try
+                {
+                    ExecuteBatch(_batch);
+                }
+                catch (Exception ex)
+                {
+                    // Not expected (ExecuteBatch handles store errors); never let the loop die with callers waiting.
+                    foreach (var request in _batch)
+                    {
+                        request.Fail(ex);
+                    }
+                }
+
                 _batch.Clear();
             }
         }

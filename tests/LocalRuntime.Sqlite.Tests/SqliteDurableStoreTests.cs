@@ -72,6 +72,87 @@ public sealed class SqliteDurableStoreTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
+    public async Task Reopen_WithoutDispose_AsAfterACrash_SeesEveryAcknowledgedWrite()
+    {
+        // The first store is abandoned with its connections open and its WAL not checkpointed, as a
+        // killed process would leave it; a second store on the file must see every acknowledged write.
+        var path = _scratch.File("store.db");
+        var abandoned = new SqliteDurableStore(path);
+        var activities = await SeedActivitiesAsync(abandoned, 600);
+        foreach (var item in activities.Take(300))
+        {
+            Assert.True(await abandoned.CompleteActivityAsync(item.Id, _data.TaskCompleted(item.InstanceId, item.TaskId)));
+        }
+
+        try
+        {
+            await using var survivor = new SqliteDurableStore(path);
+            var pending = await survivor.LoadPendingWorkAsync();
+
+            Assert.Equal(activities.Skip(300).Select(a => a.Id), pending.Activities.Select(a => a.Id));
+            Assert.Equal(300, pending.Messages.Count(m => m.Event.Type == HistoryEventType.TaskCompleted));
+        }
+        finally
+        {
+            await abandoned.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task FailingRequest_IsRolledBackAlone_TheRestOfItsBatchCommits()
+    {
+        await using var store = new SqliteDurableStore(_scratch.File("store.db"));
+        var activities = await SeedActivitiesAsync(store, 2);
+        var state = State("i0", Status.Running);
+        var broken = new ActivityWorkItem { Id = _data.NextId(), InstanceId = "i0", ExecutionId = "exec-1", TaskId = 9, Name = null! };
+
+        // Issued back to back so they usually share one transaction.
+        var first = store.CompleteActivityAsync(activities[0].Id, _data.TaskCompleted("i0", 0));
+        var bad = store.CommitCheckpointAsync(Checkpoint(
+            state with { Status = Status.Completed }, events: [Started("i0")], outbound: [_data.Event("i0", "lost")], activities: [_data.Activity("i0", 8), broken]));
+        var last = store.CompleteActivityAsync(activities[1].Id, _data.TaskCompleted("i0", 1));
+
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => bad);
+        Assert.True(await first);
+        Assert.True(await last);
+        Assert.Equal(Status.Running, (await store.GetInstanceAsync("i0"))!.Status);
+        Assert.Empty(await store.GetHistoryAsync("i0"));
+        var pending = await store.LoadPendingWorkAsync();
+        Assert.Empty(pending.Activities);
+        Assert.DoesNotContain(pending.Messages, m => m.Event.Name == "lost");
+        Assert.Equal(2, pending.Messages.Count(m => m.Event.Type == HistoryEventType.TaskCompleted));
+    }
+
+    [Fact]
+    public async Task StoredFormat_ScalarColumnsAndJsonWithEnumNames()
+    {
+        var path = _scratch.File("store.db");
+        var state = State("a", Status.Failed) with { Failure = DeepFailure() };
+        await using (var store = new SqliteDurableStore(path))
+        {
+            await store.CreateInstanceAsync(state, _data.Start(state), DefaultBlocking);
+            await store.CommitCheckpointAsync(Checkpoint(state, events: [Scheduled(4)]));
+        }
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT i.instance_id, i.status, i.created_at, i.details, h.event, (SELECT value FROM meta WHERE name = 'schema_version')
+            FROM instances i JOIN history h ON h.instance_key = i.instance_key
+            """;
+        using var row = await command.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync());
+
+        Assert.Equal("a", row.GetString(0));
+        Assert.Equal((long)Status.Failed, row.GetInt64(1));
+        Assert.Equal(T0.Ticks, row.GetInt64(2));
+        Assert.Contains("\"innerFailure\":{", row.GetString(3), StringComparison.Ordinal);
+        Assert.Contains("\"type\":\"TaskScheduled\"", row.GetString(4), StringComparison.Ordinal);
+        Assert.Equal(1L, row.GetInt64(5));
+    }
+
+    [Fact]
     public async Task LoadPendingWork_CountsEachHandOutOfAnActivity()
     {
         var path = _scratch.File("store.db");
