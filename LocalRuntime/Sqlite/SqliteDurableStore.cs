@@ -55,6 +55,7 @@ public sealed class SqliteDurableStore : IDurableStore
         _options = options ?? new SqliteDurableStoreOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBatchSize, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxReadConnections, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.BusyTimeout, TimeSpan.Zero, nameof(options));
 
         var builder = ParseConnectionString(pathOrConnectionString);
         if (builder.Mode == SqliteOpenMode.Memory || builder.DataSource.Length == 0
@@ -68,6 +69,7 @@ public sealed class SqliteDurableStore : IDurableStore
         DatabasePath = Path.GetFullPath(builder.DataSource);
         builder.DataSource = DatabasePath;
         builder.Pooling = false; // connections live as long as the store; closing must release the file
+        builder.Cache = SqliteCacheMode.Private; // shared cache would make our own connections lock each other out of tables
         builder.DefaultTimeout = Math.Max(1, (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds));
         builder.Mode = SqliteOpenMode.ReadWriteCreate;
         _writerConnectionString = builder.ToString();
