@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessTasks.Activities.Http;
 
 namespace ServerlessTasks;
 
@@ -12,6 +13,11 @@ public static class ServerlessTasksServices
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
+        var guard = OutboundAddressGuard.ForEnvironment(configuration["AZURE_FUNCTIONS_ENVIRONMENT"] ?? Environment.GetEnvironmentVariable("AZURE_FUNCTIONS_ENVIRONMENT"));
+        services.AddSingleton(guard);
+        services.AddHttpClient<HttpTaskClient>()
+            .ConfigurePrimaryHttpMessageHandler(() => guard.CreateHandler())
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // per-task timeouts apply
         return services;
     }
 }

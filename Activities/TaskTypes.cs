@@ -1,25 +1,45 @@
 namespace ServerlessTasks.Activities;
 
-/// <summary>Maps task types (as clients name them) to the activity functions that run them.</summary>
+/// <summary>The built-in task types (as clients name them) and the activity functions that run them.</summary>
 public static class TaskTypes
 {
     /// <summary>Returns its payload.</summary>
     public const string Echo = "echo";
 
-    private static readonly Dictionary<string, string> Activities = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>Calls a URL: <c>{url, method?, headers?, body?, timeout_seconds?}</c>.</summary>
+    public const string Http = "http";
+
+    /// <summary>Waits on a durable timer: <c>{seconds}</c>.</summary>
+    public const string Delay = "delay";
+
+    /// <summary>Hashes its payload (SHA-256), <c>{iterations?}</c> times.</summary>
+    public const string Compute = "compute";
+
+    /// <summary>Waits for the event <c>approval:{task_id}</c>, up to the task's timeout.</summary>
+    public const string Approval = "approval";
+
+    /// <summary>Fails its first <c>fail_times</c> attempts (default: always), then succeeds.</summary>
+    public const string Fail = "fail";
+
+    private static readonly Dictionary<string, string?> Runners = new(StringComparer.OrdinalIgnoreCase)
     {
         [Echo] = nameof(EchoActivity),
+        [Http] = nameof(HttpActivity),
+        [Compute] = nameof(ComputeActivity),
+        [Fail] = nameof(FailActivity),
+        [Delay] = null, // durable timer in the orchestrator
+        [Approval] = null, // external event in the orchestrator
     };
 
     /// <summary>The built-in task types.</summary>
-    public static IReadOnlyCollection<string> BuiltIn => Activities.Keys;
+    public static IReadOnlyCollection<string> BuiltIn => Runners.Keys;
 
     /// <summary>Whether a task type is known.</summary>
-    public static bool IsKnown(string taskType) => Activities.ContainsKey(taskType);
+    public static bool IsKnown(string taskType) => Runners.ContainsKey(taskType);
 
     /// <summary>The activity function that runs a task type.</summary>
     public static string ActivityFor(string taskType) =>
-        Activities.TryGetValue(taskType, out var activity)
+        Runners.TryGetValue(taskType, out var activity) && activity is not null
             ? activity
-            : throw new ArgumentException($"Unknown task type '{taskType}'.", nameof(taskType));
+            : throw new ArgumentException($"Task type '{taskType}' is not run by an activity.", nameof(taskType));
 }

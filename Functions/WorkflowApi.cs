@@ -94,6 +94,79 @@ public sealed class WorkflowApi(TimeProvider time)
             instance.FailureDetails?.ErrorMessage));
     }
 
+    /// <summary><c>POST /api/workflows/{id}/cancel</c>: stops dispatching; unfinished tasks become cancelled.</summary>
+    [Function(nameof(CancelWorkflow))]
+    public static async Task<IActionResult> CancelWorkflow(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "workflows/{id}/cancel")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var reason = request.Query["reason"].FirstOrDefault() ?? "cancelled by client";
+        return await ControlAsync(client, id, c => c.RaiseEventAsync(id, WorkflowOrchestrator.CancelEvent, reason, context.CancellationToken), context.CancellationToken);
+    }
+
+    /// <summary><c>POST /api/workflows/{id}/events/{name}</c>: raises an event (e.g. <c>approval:{task_id}</c>) with the JSON body.</summary>
+    [Function(nameof(RaiseWorkflowEvent))]
+    public static async Task<IActionResult> RaiseWorkflowEvent(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "workflows/{id}/events/{name}")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        string name,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        JsonElement? payload = null;
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            var (body, problem) = await JsonBody.ReadAsync<JsonElementBox>(request, context.CancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            payload = body!.Value;
+        }
+
+        return await ControlAsync(client, id, c => c.RaiseEventAsync(id, name, payload, context.CancellationToken), context.CancellationToken);
+    }
+
+    /// <summary><c>POST /api/workflows/{id}/suspend</c>.</summary>
+    [Function(nameof(SuspendWorkflow))]
+    public static Task<IActionResult> SuspendWorkflow(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "workflows/{id}/suspend")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        FunctionContext context) =>
+        ControlAsync(client, id, c => c.SuspendInstanceAsync(id, request?.Query["reason"].FirstOrDefault(), context.CancellationToken), context.CancellationToken);
+
+    /// <summary><c>POST /api/workflows/{id}/resume</c>.</summary>
+    [Function(nameof(ResumeWorkflow))]
+    public static Task<IActionResult> ResumeWorkflow(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "workflows/{id}/resume")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        FunctionContext context) =>
+        ControlAsync(client, id, c => c.ResumeInstanceAsync(id, request?.Query["reason"].FirstOrDefault(), context.CancellationToken), context.CancellationToken);
+
+    private static async Task<IActionResult> ControlAsync(DurableTaskClient client, string id, Func<DurableTaskClient, Task> action, CancellationToken cancellation)
+    {
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellation);
+        if (instance is null || !string.Equals(instance.Name, nameof(WorkflowOrchestrator), StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiResults.Problem(404, "Not Found", $"No workflow with id '{id}'.");
+        }
+
+        if (instance.IsCompleted)
+        {
+            return ApiResults.Problem(409, "Conflict", $"Workflow '{id}' already finished ({instance.RuntimeStatus}).");
+        }
+
+        await action(client);
+        return new AcceptedResult();
+    }
+
     private IActionResult? Validate(WorkflowSpec spec)
     {
         var result = _validator.Validate(spec, time.GetUtcNow());
@@ -160,6 +233,7 @@ public sealed class WorkflowApi(TimeProvider time)
         OrchestrationRuntimeStatus.Pending => WorkflowStatus.Pending,
         OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.ContinuedAsNew => WorkflowStatus.Running,
         OrchestrationRuntimeStatus.Suspended => WorkflowStatus.Suspended,
+        OrchestrationRuntimeStatus.Completed when report?.Cancelled == true => WorkflowStatus.Cancelled,
         OrchestrationRuntimeStatus.Completed when report?.Counts.Failed > 0 => WorkflowStatus.Failed,
         OrchestrationRuntimeStatus.Completed => WorkflowStatus.Completed,
         OrchestrationRuntimeStatus.Terminated or OrchestrationRuntimeStatus.Canceled => WorkflowStatus.Cancelled,

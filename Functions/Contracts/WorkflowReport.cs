@@ -54,4 +54,7 @@ public sealed record WorkflowReport
 
     /// <summary>Every task, in submission order.</summary>
     public required IReadOnlyList<TaskReport> Tasks { get; init; }
+
+    /// <summary>Whether a client cancelled the workflow.</summary>
+    public bool Cancelled { get; init; }
 }

@@ -36,6 +36,9 @@ public sealed class WorkflowRun
     /// <summary>The ready-set scheduler.</summary>
     public DagScheduler Scheduler { get; }
 
+    /// <summary>Whether every task reached a terminal state (or the run was cancelled).</summary>
+    public bool IsFinished => Scheduler.IsFinished || Scheduler.IsCancelled;
+
     /// <summary>Tasks that may start now, in dispatch order; each is marked running.</summary>
     public IReadOnlyList<TaskSpec> DispatchReady(DateTimeOffset now)
     {
@@ -54,10 +57,16 @@ public sealed class WorkflowRun
     }
 
     /// <summary>Records a completed task.</summary>
-    public void Complete(string taskId, JsonElement? result, DateTimeOffset now)
+    public void Complete(string taskId, JsonElement? result, int attempts, DateTimeOffset now)
     {
         var record = _records[taskId];
+        if (Scheduler.IsCancelled)
+        {
+            return; // finished after the cancel: the task is already recorded as cancelled
+        }
+
         record.Result = result;
+        record.Attempts = attempts;
         Finish(record, now);
         Scheduler.Complete(taskId, now);
     }
@@ -66,11 +75,36 @@ public sealed class WorkflowRun
     public void Fail(string taskId, string error, int attempts, DateTimeOffset now)
     {
         var record = _records[taskId];
+        if (Scheduler.IsCancelled)
+        {
+            return;
+        }
+
         record.Error = error;
-        record.Attempts = Math.Max(record.Attempts, attempts);
+        record.Attempts = attempts;
         Finish(record, now);
         Scheduler.Fail(taskId, now, error);
     }
+
+    /// <summary>Cancels the run: nothing more is dispatched; unfinished tasks become cancelled.</summary>
+    public void Cancel(string reason, DateTimeOffset now)
+    {
+        if (Scheduler.IsCancelled || Scheduler.IsFinished)
+        {
+            return;
+        }
+
+        foreach (var running in Scheduler.Cancel(now, reason))
+        {
+            Scheduler.MarkCancelled(running, now, reason);
+            Finish(_records[running], now);
+        }
+
+        CancelReason = reason;
+    }
+
+    /// <summary>Why the run was cancelled; null when it was not.</summary>
+    public string? CancelReason { get; private set; }
 
     /// <summary>The report of the run as it stands.</summary>
     public WorkflowReport Report()
@@ -99,7 +133,7 @@ public sealed class WorkflowRun
                 Status = status,
                 Priority = spec.Priority,
                 Result = record.Result,
-                Error = record.Error ?? snapshot.Reason,
+                Error = record.Error ?? DescribeReason(snapshot),
                 Attempts = record.Attempts,
                 StartedAt = record.StartedAt,
                 CompletedAt = record.CompletedAt,
@@ -113,8 +147,13 @@ public sealed class WorkflowRun
             WorkflowId = WorkflowId,
             Counts = new WorkflowCounts(tasks.Count, pending, running, completed, failed, skipped, cancelled),
             Tasks = tasks,
+            Cancelled = CancelReason is not null,
         };
     }
+
+    private static string? DescribeReason(TaskStateSnapshot snapshot) => snapshot.CauseTaskId is { } cause
+        ? $"{snapshot.Reason}: dependency '{cause}' failed"
+        : snapshot.Reason;
 
     private void Finish(TaskRecord record, DateTimeOffset now)
     {

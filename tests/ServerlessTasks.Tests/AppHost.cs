@@ -11,7 +11,7 @@ namespace ServerlessTasks.Tests;
 /// The real app on the real local host, listening on a free loopback port, with the in-memory store
 /// unless a test asks for another. Started once per test class through <see cref="IClassFixture{T}"/>.
 /// </summary>
-public sealed class AppHost : IAsyncLifetime
+public class AppHost : IAsyncLifetime
 {
     private WebApplication? _app;
 
@@ -28,11 +28,16 @@ public sealed class AppHost : IAsyncLifetime
             "--urls", "http://127.0.0.1:0",
             "--AzureFunctionsJobHost:extensions:durableTask:storageProvider:type", "memory",
             "--Logging:LogLevel:Default", "Warning",
-        ]);
+        ], Configure);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>Lets a derived fixture change the host (e.g. a fake clock).</summary>
+    protected virtual void Configure(LocalRuntime.Functions.LocalFunctionsApplicationBuilder builder)
+    {
     }
 
     public async Task DisposeAsync()
@@ -48,6 +53,52 @@ public sealed class AppHost : IAsyncLifetime
     /// <summary>Posts JSON text with a content type.</summary>
     public Task<HttpResponseMessage> PostAsync(string path, string body, string contentType = "application/json") =>
         Http.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, contentType));
+
+    /// <summary>Submits a workflow and returns its id (asserting 202).</summary>
+    public async Task<string> SubmitAsync(string json)
+    {
+        using var response = await PostAsync("/api/workflows", json);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>GET /api/workflows/{id}.</summary>
+    public Task<JsonElement> GetWorkflowAsync(string id) => Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{id}");
+
+    /// <summary>Waits (with a deadline) until the workflow's status is no longer pending/running/suspended.</summary>
+    public async Task<JsonElement> WaitForWorkflowAsync(string id, Action? whileWaiting = null, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var workflow = await GetWorkflowAsync(id);
+            if (workflow.GetProperty("status").GetString() is not ("pending" or "running" or "suspended"))
+            {
+                return workflow;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Workflow {id} did not finish in time: {workflow}");
+            whileWaiting?.Invoke();
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Waits (with a deadline) until a condition on the workflow holds.</summary>
+    public async Task<JsonElement> WaitUntilAsync(string id, Func<JsonElement, bool> condition, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var workflow = await GetWorkflowAsync(id);
+            if (condition(workflow))
+            {
+                return workflow;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Workflow {id} never reached the expected state: {workflow}");
+            await Task.Delay(10);
+        }
+    }
 
     /// <summary>Polls a status URL until it answers 200 or the deadline passes.</summary>
     public async Task<JsonElement> PollUntilDoneAsync(string statusUrl, TimeSpan? within = null)

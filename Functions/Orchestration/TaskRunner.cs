@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.DurableTask;
+using ServerlessTasks.Activities;
+using ServerlessTasks.Domain.Model;
+using ServerlessTasks.Domain.Scheduling;
+using ServerlessTasks.Functions.Contracts;
+
+namespace ServerlessTasks.Functions.Orchestration;
+
+/// <summary>
+/// Runs one task inside the workflow orchestrator: its attempts, each raced against the task's timeout
+/// (a durable timer), with exponential backoff and deterministic jitter between attempts. Task types
+/// that only wait (<c>delay</c>, <c>approval</c>) run as durable timers and events, not activities.
+/// </summary>
+public static class TaskRunner
+{
+    /// <summary>Runs the task to its final outcome; never throws for task failures.</summary>
+    public static async Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, TaskSpec task, RetryBackoff backoff)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(backoff);
+        var maxRetries = task.MaxRetries ?? 0;
+        var seed = RetryBackoff.CreateSeed(context.InstanceId, task.TaskId!);
+        for (var attempt = 1; ; attempt++)
+        {
+            string error;
+            try
+            {
+                var result = await RunAttemptAsync(context, task, attempt);
+                return new TaskOutcome(true, result, null, attempt);
+            }
+            catch (TaskFailedException failed)
+            {
+                error = failed.FailureDetails.ErrorMessage;
+            }
+            catch (TimeoutException timeout)
+            {
+                error = timeout.Message;
+            }
+            catch (TaskCanceledException cancelled)
+            {
+                error = cancelled.Message;
+            }
+
+            if (!RetryBackoff.ShouldRetry(attempt, maxRetries))
+            {
+                return new TaskOutcome(false, null, error, attempt);
+            }
+
+            await context.CreateTimer(context.CurrentUtcDateTime + backoff.GetDelay(attempt, seed), CancellationToken.None);
+        }
+    }
+
+    private static Task<JsonElement?> RunAttemptAsync(TaskOrchestrationContext context, TaskSpec task, int attempt) =>
+        task.TaskType.ToLowerInvariant() switch
+        {
+            TaskTypes.Delay => DelayAsync(context, task),
+            TaskTypes.Approval => ApprovalAsync(context, task),
+            _ => WithTimeout(
+                context,
+                context.CallActivityAsync<JsonElement?>(
+                    TaskTypes.ActivityFor(task.TaskType),
+                    new TaskInvocation(context.InstanceId, task.TaskId!, task.TaskType, task.Payload, attempt)),
+                task.Timeout),
+        };
+
+    private static async Task<T> WithTimeout<T>(TaskOrchestrationContext context, Task<T> work, double? timeoutSeconds)
+    {
+        if (timeoutSeconds is not { } seconds || seconds <= 0)
+        {
+            return await work;
+        }
+
+        using var timerCancellation = new CancellationTokenSource();
+        var timer = context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(seconds), timerCancellation.Token);
+        if (await Task.WhenAny(work, timer) == work)
+        {
+            timerCancellation.Cancel();
+            return await work;
+        }
+
+        throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"timed out after {seconds} s"));
+    }
+
+    private static async Task<JsonElement?> DelayAsync(TaskOrchestrationContext context, TaskSpec task)
+    {
+        var seconds = TaskPayload.GetDouble(task.Payload, "seconds") ?? 0;
+        await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(seconds), CancellationToken.None);
+        return JsonSerializer.SerializeToElement(new { delayed_seconds = seconds });
+    }
+
+    private static async Task<JsonElement?> ApprovalAsync(TaskOrchestrationContext context, TaskSpec task)
+    {
+        var timeout = task.Timeout ?? TaskPayload.GetDouble(task.Payload, "timeout_seconds") ?? TimeSpan.FromDays(7).TotalSeconds;
+        try
+        {
+            return await context.WaitForExternalEvent<JsonElement?>(ApprovalEventName(task.TaskId!), TimeSpan.FromSeconds(timeout));
+        }
+        catch (TaskCanceledException)
+        {
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"no approval within {timeout} s"));
+        }
+    }
+
+    /// <summary>The event that approves an <c>approval</c> task.</summary>
+    public static string ApprovalEventName(string taskId) => $"approval:{taskId}";
+}
