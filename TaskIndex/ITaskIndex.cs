@@ -1,0 +1,34 @@
+using ServerlessTasks.Domain.Model;
+
+namespace ServerlessTasks.TaskIndex;
+
+/// <summary>
+/// The queryable index of tasks. Updates are idempotent and ordered by <see cref="TaskIndexEntry.Version"/>,
+/// so at-least-once delivery from activities never moves a status backwards.
+/// </summary>
+public interface ITaskIndex
+{
+    /// <summary>Creates tables as needed.</summary>
+    Task InitializeAsync(CancellationToken cancellation = default);
+
+    /// <summary>
+    /// Applies updates atomically; returns the waiters of tasks that are finished after it (they are told
+    /// again on every call that touches a finished task, which is harmless: notifications are idempotent).
+    /// </summary>
+    Task<IReadOnlyList<DependencyWaiter>> ApplyAsync(IReadOnlyList<TaskIndexEntry> updates, CancellationToken cancellation = default);
+
+    /// <summary>One task.</summary>
+    Task<TaskIndexEntry?> GetAsync(string workflowId, string taskId, CancellationToken cancellation = default);
+
+    /// <summary>All tasks of a workflow, in submission order of their first update.</summary>
+    Task<IReadOnlyList<TaskIndexEntry>> ListWorkflowAsync(string workflowId, CancellationToken cancellation = default);
+
+    /// <summary>A page of all tasks, optionally of one status, oldest first.</summary>
+    Task<TaskIndexPage> ListAsync(WorkflowTaskStatus? status, int limit, int offset, CancellationToken cancellation = default);
+
+    /// <summary>
+    /// Registers <paramref name="waiterInstanceId"/> as waiting for each dependency that is not finished,
+    /// atomically with reading their states; returns every dependency's entry (null when unknown).
+    /// </summary>
+    Task<IReadOnlyList<TaskIndexEntry?>> WatchAsync(IReadOnlyList<(string WorkflowId, string TaskId)> dependencies, string waiterInstanceId, CancellationToken cancellation = default);
+}

@@ -1,0 +1,256 @@
+using Microsoft.Data.Sqlite;
+using ServerlessTasks.Domain.Model;
+
+namespace ServerlessTasks.TaskIndex;
+
+/// <summary>
+/// The task index in a SQLite file (WAL). One connection, one writer at a time; every call is one
+/// transaction, so an update batch and the waiters it reports are consistent.
+/// </summary>
+public sealed class SqliteTaskIndex : ITaskIndex, IAsyncDisposable
+{
+    private const string Columns =
+        "workflow_id, task_id, task_type, status, priority, attempts, result, error, created_at, started_at, completed_at, start_seq, finish_seq, worker_id, hlc, version";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string _path;
+    private SqliteConnection? _connection;
+    private long _order;
+
+    /// <summary>Creates the index over a file (created with its folder when missing).</summary>
+    public SqliteTaskIndex(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        _path = Path.GetFullPath(path);
+    }
+
+    /// <inheritdoc />
+    public async Task InitializeAsync(CancellationToken cancellation = default)
+    {
+        await _gate.WaitAsync(cancellation);
+        try
+        {
+            await EnsureOpenAsync(cancellation);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DependencyWaiter>> ApplyAsync(IReadOnlyList<TaskIndexEntry> updates, CancellationToken cancellation = default) =>
+        InTransactionAsync<IReadOnlyList<DependencyWaiter>>(connection =>
+        {
+            var finished = new List<(string, string)>();
+            foreach (var update in updates)
+            {
+                var (current, order) = Read(connection, update.WorkflowId, update.TaskId);
+                if (TaskIndexEntry.Supersedes(update, current))
+                {
+                    Write(connection, update, current is null ? ++_order : order);
+                    current = update;
+                }
+
+                if (current!.IsTerminal)
+                {
+                    finished.Add((update.WorkflowId, update.TaskId));
+                    Execute(connection, "DELETE FROM waiters WHERE waiter = $w", ("$w", update.WorkflowId));
+                }
+            }
+
+            var waiters = new List<DependencyWaiter>();
+            foreach (var (workflowId, taskId) in finished.Distinct())
+            {
+                using var query = Command(connection, "SELECT waiter FROM waiters WHERE dep_workflow = $wf AND dep_task = $t", ("$wf", workflowId), ("$t", taskId));
+                using var reader = query.ExecuteReader();
+                while (reader.Read())
+                {
+                    waiters.Add(new DependencyWaiter(workflowId, taskId, reader.GetString(0)));
+                }
+            }
+
+            return waiters;
+        }, cancellation);
+
+    /// <inheritdoc />
+    public Task<TaskIndexEntry?> GetAsync(string workflowId, string taskId, CancellationToken cancellation = default) =>
+        InTransactionAsync(connection => Read(connection, workflowId, taskId).Entry, cancellation);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TaskIndexEntry>> ListWorkflowAsync(string workflowId, CancellationToken cancellation = default) =>
+        InTransactionAsync<IReadOnlyList<TaskIndexEntry>>(connection =>
+            ReadAll(Command(connection, $"SELECT {Columns} FROM tasks WHERE workflow_id = $wf ORDER BY ord", ("$wf", workflowId))), cancellation);
+
+    /// <inheritdoc />
+    public Task<TaskIndexPage> ListAsync(WorkflowTaskStatus? status, int limit, int offset, CancellationToken cancellation = default) =>
+        InTransactionAsync(connection =>
+        {
+            var where = status is null ? string.Empty : "WHERE status = $s";
+            var parameters = status is null ? [] : new (string, object?)[] { ("$s", (int)status) };
+            using var count = Command(connection, $"SELECT COUNT(*) FROM tasks {where}", parameters);
+            var total = Convert.ToInt32(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            var items = ReadAll(Command(connection, $"SELECT {Columns} FROM tasks {where} ORDER BY ord LIMIT $limit OFFSET $offset",
+                [.. parameters, ("$limit", limit), ("$offset", offset)]));
+            return new TaskIndexPage(items, total);
+        }, cancellation);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TaskIndexEntry?>> WatchAsync(IReadOnlyList<(string WorkflowId, string TaskId)> dependencies, string waiterInstanceId, CancellationToken cancellation = default) =>
+        InTransactionAsync<IReadOnlyList<TaskIndexEntry?>>(connection =>
+        {
+            var result = new List<TaskIndexEntry?>(dependencies.Count);
+            foreach (var (workflowId, taskId) in dependencies)
+            {
+                var entry = Read(connection, workflowId, taskId).Entry;
+                if (entry is { IsTerminal: false })
+                {
+                    Execute(connection, "INSERT OR IGNORE INTO waiters (dep_workflow, dep_task, waiter) VALUES ($wf, $t, $w)",
+                        ("$wf", workflowId), ("$t", taskId), ("$w", waiterInstanceId));
+                }
+
+                result.Add(entry);
+            }
+
+            return result;
+        }, cancellation);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+                _connection = null;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+            _gate.Dispose();
+        }
+    }
+
+    private async Task<T> InTransactionAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation);
+        try
+        {
+            var connection = await EnsureOpenAsync(cancellation);
+            using var transaction = connection.BeginTransaction();
+            var result = work(connection);
+            transaction.Commit();
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<SqliteConnection> EnsureOpenAsync(CancellationToken cancellation)
+    {
+        if (_connection is not null)
+        {
+            return _connection;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Pooling = false }.ToString());
+        await connection.OpenAsync(cancellation);
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            CREATE TABLE IF NOT EXISTS tasks (
+              workflow_id TEXT NOT NULL, task_id TEXT NOT NULL, ord INTEGER NOT NULL,
+              task_type TEXT NOT NULL, status INTEGER NOT NULL, priority INTEGER NOT NULL, attempts INTEGER NOT NULL,
+              result TEXT, error TEXT, created_at INTEGER NOT NULL, started_at INTEGER, completed_at INTEGER,
+              start_seq INTEGER NOT NULL, finish_seq INTEGER NOT NULL, worker_id TEXT, hlc TEXT, version INTEGER NOT NULL,
+              PRIMARY KEY (workflow_id, task_id));
+            CREATE INDEX IF NOT EXISTS tasks_by_order ON tasks (ord);
+            CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, ord);
+            CREATE INDEX IF NOT EXISTS tasks_by_workflow ON tasks (workflow_id, ord);
+            CREATE TABLE IF NOT EXISTS waiters (
+              dep_workflow TEXT NOT NULL, dep_task TEXT NOT NULL, waiter TEXT NOT NULL,
+              PRIMARY KEY (dep_workflow, dep_task, waiter));
+            CREATE INDEX IF NOT EXISTS waiters_by_waiter ON waiters (waiter);
+            """);
+        using var max = Command(connection, "SELECT COALESCE(MAX(ord), 0) FROM tasks");
+        _order = Convert.ToInt64(max.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        _connection = connection;
+        return connection;
+    }
+
+    private static (TaskIndexEntry? Entry, long Order) Read(SqliteConnection connection, string workflowId, string taskId)
+    {
+        using var command = Command(connection, $"SELECT {Columns}, ord FROM tasks WHERE workflow_id = $wf AND task_id = $t", ("$wf", workflowId), ("$t", taskId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (Map(reader), reader.GetInt64(16)) : (null, 0);
+    }
+
+    private static List<TaskIndexEntry> ReadAll(SqliteCommand command)
+    {
+        using (command)
+        {
+            using var reader = command.ExecuteReader();
+            var list = new List<TaskIndexEntry>();
+            while (reader.Read())
+            {
+                list.Add(Map(reader));
+            }
+
+            return list;
+        }
+    }
+
+    private static void Write(SqliteConnection connection, TaskIndexEntry e, long order) =>
+        Execute(connection, $"""
+            INSERT OR REPLACE INTO tasks ({Columns}, ord)
+            VALUES ($wf, $t, $type, $status, $priority, $attempts, $result, $error, $created, $started, $completed, $ss, $fs, $worker, $hlc, $version, $ord)
+            """,
+            ("$wf", e.WorkflowId), ("$t", e.TaskId), ("$type", e.TaskType), ("$status", (int)e.Status), ("$priority", e.Priority),
+            ("$attempts", e.Attempts), ("$result", e.Result), ("$error", e.Error), ("$created", e.CreatedAt.UtcTicks),
+            ("$started", e.StartedAt?.UtcTicks), ("$completed", e.CompletedAt?.UtcTicks), ("$ss", e.StartSequence),
+            ("$fs", e.FinishSequence), ("$worker", e.WorkerId), ("$hlc", e.Hlc), ("$version", e.Version), ("$ord", order));
+
+    private static TaskIndexEntry Map(SqliteDataReader r) => new()
+    {
+        WorkflowId = r.GetString(0),
+        TaskId = r.GetString(1),
+        TaskType = r.GetString(2),
+        Status = (WorkflowTaskStatus)r.GetInt32(3),
+        Priority = r.GetInt32(4),
+        Attempts = r.GetInt32(5),
+        Result = r.IsDBNull(6) ? null : r.GetString(6),
+        Error = r.IsDBNull(7) ? null : r.GetString(7),
+        CreatedAt = new DateTimeOffset(r.GetInt64(8), TimeSpan.Zero),
+        StartedAt = r.IsDBNull(9) ? null : new DateTimeOffset(r.GetInt64(9), TimeSpan.Zero),
+        CompletedAt = r.IsDBNull(10) ? null : new DateTimeOffset(r.GetInt64(10), TimeSpan.Zero),
+        StartSequence = r.GetInt64(11),
+        FinishSequence = r.GetInt64(12),
+        WorkerId = r.IsDBNull(13) ? null : r.GetString(13),
+        Hlc = r.IsDBNull(14) ? null : r.GetString(14),
+        Version = r.GetInt64(15),
+    };
+
+    private static void Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+}

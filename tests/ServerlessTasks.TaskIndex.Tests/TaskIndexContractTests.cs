@@ -1,0 +1,151 @@
+using ServerlessTasks.Domain.Model;
+
+namespace ServerlessTasks.TaskIndex.Tests;
+
+/// <summary>The task index contract, written once and run against every implementation.</summary>
+public abstract class TaskIndexContractTests
+{
+    protected abstract Task<ITaskIndex> CreateAsync();
+
+    private static TaskIndexEntry Entry(string workflow, string task, WorkflowTaskStatus status, long version) => new()
+    {
+        WorkflowId = workflow,
+        TaskId = task,
+        TaskType = "echo",
+        Status = status,
+        Priority = 5,
+        CreatedAt = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero),
+        Version = version,
+        Result = status == WorkflowTaskStatus.Completed ? "42" : null,
+    };
+
+    [Fact]
+    public async Task Apply_NewerVersion_ReplacesAndKeepsFirstOrder()
+    {
+        var index = await CreateAsync();
+        await index.ApplyAsync([Entry("w", "a", WorkflowTaskStatus.Pending, 1), Entry("w", "b", WorkflowTaskStatus.Pending, 1)]);
+        await index.ApplyAsync([Entry("w", "a", WorkflowTaskStatus.Completed, 3)]);
+
+        var a = await index.GetAsync("w", "a");
+        Assert.Equal(WorkflowTaskStatus.Completed, a!.Status);
+        Assert.Equal("42", a.Result);
+        Assert.Equal(["a", "b"], (await index.ListWorkflowAsync("w")).Select(e => e.TaskId));
+    }
+
+    [Fact]
+    public async Task Apply_OlderVersionOrRegression_IsIgnored()
+    {
+        var index = await CreateAsync();
+        await index.ApplyAsync([Entry("w", "a", WorkflowTaskStatus.Running, 5)]);
+        await index.ApplyAsync([Entry("w", "a", WorkflowTaskStatus.Pending, 4)]);
+        Assert.Equal(WorkflowTaskStatus.Running, (await index.GetAsync("w", "a"))!.Status);
+
+        await index.ApplyAsync([Entry("w", "a", WorkflowTaskStatus.Failed, 6)]);
+        await index.ApplyAsync([Entry("w", "a", WorkflowTaskStatus.Running, 7)]);
+        Assert.Equal(WorkflowTaskStatus.Failed, (await index.GetAsync("w", "a"))!.Status);
+    }
+
+    [Fact]
+    public async Task List_FiltersByStatus_PagesWithTotal()
+    {
+        var index = await CreateAsync();
+        await index.ApplyAsync([.. Enumerable.Range(0, 7).Select(i => Entry("w", $"t{i}", i % 2 == 0 ? WorkflowTaskStatus.Completed : WorkflowTaskStatus.Pending, 1))]);
+
+        var page = await index.ListAsync(WorkflowTaskStatus.Completed, limit: 2, offset: 1);
+
+        Assert.Equal(4, page.Total);
+        Assert.Equal(["t2", "t4"], page.Items.Select(e => e.TaskId));
+        Assert.Equal(7, (await index.ListAsync(null, 100, 0)).Total);
+        Assert.Empty((await index.ListAsync(null, 10, 50)).Items);
+    }
+
+    [Fact]
+    public async Task Watch_UnfinishedDependency_WaiterReturnedWhenItFinishes()
+    {
+        var index = await CreateAsync();
+        await index.ApplyAsync([Entry("task:dep", "dep", WorkflowTaskStatus.Running, 1)]);
+
+        var seen = await index.WatchAsync([("task:dep", "dep"), ("task:nope", "nope")], "task:me");
+        var waiters = await index.ApplyAsync([Entry("task:dep", "dep", WorkflowTaskStatus.Completed, 2)]);
+
+        Assert.Equal(WorkflowTaskStatus.Running, seen[0]!.Status);
+        Assert.Null(seen[1]);
+        Assert.Equal([new DependencyWaiter("task:dep", "dep", "task:me")], waiters);
+    }
+
+    [Fact]
+    public async Task Watch_FinishedDependency_NoRegistration()
+    {
+        var index = await CreateAsync();
+        await index.ApplyAsync([Entry("task:dep", "dep", WorkflowTaskStatus.Completed, 1)]);
+
+        var seen = await index.WatchAsync([("task:dep", "dep")], "task:me");
+        var waiters = await index.ApplyAsync([Entry("task:dep", "dep", WorkflowTaskStatus.Completed, 2)]);
+
+        Assert.Equal(WorkflowTaskStatus.Completed, seen[0]!.Status);
+        Assert.Empty(waiters);
+    }
+
+    [Fact]
+    public async Task Waiter_Finishing_RemovesItsRegistrations()
+    {
+        var index = await CreateAsync();
+        await index.ApplyAsync([Entry("task:dep", "dep", WorkflowTaskStatus.Running, 1)]);
+        await index.WatchAsync([("task:dep", "dep")], "task:me");
+
+        await index.ApplyAsync([Entry("task:me", "me", WorkflowTaskStatus.Cancelled, 1)]);
+        var waiters = await index.ApplyAsync([Entry("task:dep", "dep", WorkflowTaskStatus.Completed, 2)]);
+
+        Assert.Empty(waiters);
+    }
+}
+
+public sealed class InMemoryTaskIndexTests : TaskIndexContractTests
+{
+    protected override Task<ITaskIndex> CreateAsync() => Task.FromResult<ITaskIndex>(new InMemoryTaskIndex());
+}
+
+public sealed class SqliteTaskIndexTests : TaskIndexContractTests, IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "taskindex-" + Guid.NewGuid().ToString("N"));
+    private readonly List<SqliteTaskIndex> _opened = [];
+
+    protected override async Task<ITaskIndex> CreateAsync()
+    {
+        var index = new SqliteTaskIndex(Path.Combine(_directory, "tasks.db"));
+        await index.InitializeAsync();
+        _opened.Add(index);
+        return index;
+    }
+
+    [Fact]
+    public async Task Reopen_KeepsEntriesAndOrder()
+    {
+        var first = await CreateAsync();
+        await first.ApplyAsync([Entry("w", "x"), Entry("w", "y")]);
+        await _opened[0].DisposeAsync();
+        _opened.Clear();
+
+        var second = await CreateAsync();
+        await second.ApplyAsync([Entry("w", "z")]);
+
+        Assert.Equal(["x", "y", "z"], (await second.ListWorkflowAsync("w")).Select(e => e.TaskId));
+    }
+
+    private static TaskIndexEntry Entry(string workflow, string task) => new()
+    {
+        WorkflowId = workflow, TaskId = task, TaskType = "echo", Version = 1, CreatedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var index in _opened)
+        {
+            await index.DisposeAsync();
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+}
