@@ -9,10 +9,20 @@ public sealed partial class DurableEngine
     private readonly Channel<ActivityWorkItem> _activityQueue =
         Channel.CreateUnbounded<ActivityWorkItem>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
 
+    /// <summary>
+    /// The most activity results handed to the store and not yet committed. Workers do not wait for their
+    /// result's commit (a durable store group-commits many at once); this bounds the results held in memory.
+    /// </summary>
+    private const int MaxUncommittedResults = 4_096;
+
     private readonly List<Task> _activityWorkerTasks = [];
     private readonly Lock _poolGate = new();
+    private readonly SemaphoreSlim _commitWindow = new(MaxUncommittedResults, MaxUncommittedResults);
+    private readonly TaskCompletionSource _commitsDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _activityWorkers;
     private int _idleActivityWorkers;
+    private int _activityBacklog;
+    private int _uncommittedResults;
 
     private void InitializeActivityPool()
     {
@@ -25,8 +35,11 @@ public sealed partial class DurableEngine
     /// <summary>Queues an activity; grows the pool when no worker is idle.</summary>
     internal void EnqueueActivity(ActivityWorkItem item)
     {
+        // Grow while more items wait than idle workers can take: a burst (a fan-out) queued faster than an
+        // idle worker wakes up must still grow the pool, not be run by that one worker.
+        var backlog = Interlocked.Increment(ref _activityBacklog);
         _activityQueue.Writer.TryWrite(item);
-        if (Volatile.Read(ref _idleActivityWorkers) == 0 && Volatile.Read(ref _activityWorkers) < _options.MaxConcurrentActivityFunctions)
+        if (backlog > Volatile.Read(ref _idleActivityWorkers) && Volatile.Read(ref _activityWorkers) < _options.MaxConcurrentActivityFunctions)
         {
             SpawnActivityWorker();
         }
@@ -56,6 +69,10 @@ public sealed partial class DurableEngine
         }
     }
 
+    /// <summary>Completes once every result handed to the store has been committed (or given up at stop).</summary>
+    private Task WhenResultsCommitted() =>
+        Volatile.Read(ref _uncommittedResults) == 0 ? Task.CompletedTask : _commitsDrained.Task;
+
     private async Task RunActivityWorkerAsync()
     {
         var reader = _activityQueue.Reader;
@@ -65,6 +82,7 @@ public sealed partial class DurableEngine
             {
                 if (reader.TryRead(out var item))
                 {
+                    Interlocked.Decrement(ref _activityBacklog);
                     await ExecuteActivityAsync(item);
                     continue;
                 }
@@ -150,21 +168,47 @@ public sealed partial class DurableEngine
         }
 
         var result = new OrchestrationMessage { Id = NextId(), InstanceId = item.InstanceId, ExecutionId = item.ExecutionId, Event = outcome };
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                if (await Store.CompleteActivityAsync(item.Id, result))
-                {
-                    Route(result);
-                }
 
-                return;
-            }
-            catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        // Hand the result to the store and take the next activity: the result is routed to its
+        // orchestration only after its commit (never before it is durable), and exactly once.
+        await _commitWindow.WaitAsync();
+        Interlocked.Increment(ref _uncommittedResults);
+        _ = CommitResultAsync(item, result);
+    }
+
+    private async Task CommitResultAsync(ActivityWorkItem item, OrchestrationMessage result)
+    {
+        try
+        {
+            for (var attempt = 1; ; attempt++)
             {
-                _logger.LogWarning(ex, "Committing the result of activity {Name} for {InstanceId} failed (attempt {Attempt}); retrying.", item.Name, item.InstanceId, attempt);
-                await Task.Delay(TimeSpan.FromTicks(Math.Min(_options.StoreRetryDelay.Ticks << Math.Min(attempt - 1, 6), TimeSpan.FromSeconds(5).Ticks)), _time);
+                try
+                {
+                    if (await Store.CompleteActivityAsync(item.Id, result))
+                    {
+                        Route(result);
+                    }
+
+                    return;
+                }
+                catch (Exception ex) when (!_stopping.IsCancellationRequested)
+                {
+                    _logger.LogWarning(ex, "Committing the result of activity {Name} for {InstanceId} failed (attempt {Attempt}); retrying.", item.Name, item.InstanceId, attempt);
+                    await Task.Delay(TimeSpan.FromTicks(Math.Min(_options.StoreRetryDelay.Ticks << Math.Min(attempt - 1, 6), TimeSpan.FromSeconds(5).Ticks)), _time);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Stopping: the work item stays stored and runs again after restart.
+            _logger.LogDebug(ex, "Result of activity {Name} for {InstanceId} not committed before stop.", item.Name, item.InstanceId);
+        }
+        finally
+        {
+            _commitWindow.Release();
+            if (Interlocked.Decrement(ref _uncommittedResults) == 0 && _stopping.IsCancellationRequested)
+            {
+                _commitsDrained.TrySetResult();
             }
         }
     }

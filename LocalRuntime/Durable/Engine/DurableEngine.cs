@@ -122,6 +122,7 @@ public sealed partial class DurableEngine : IAsyncDisposable
         try
         {
             await Task.WhenAll(all).WaitAsync(cancellation);
+            await WhenResultsCommitted().WaitAsync(cancellation);
         }
         catch (OperationCanceledException)
         {
@@ -167,7 +168,7 @@ public sealed partial class DurableEngine : IAsyncDisposable
     public EngineStatistics GetStatistics() => new(
         ActivityWorkers: Volatile.Read(ref _activityWorkers),
         BusyActivityWorkers: Volatile.Read(ref _activityWorkers) - Volatile.Read(ref _idleActivityWorkers),
-        ActivityBacklog: _activityQueue.Reader.Count,
+        ActivityBacklog: Math.Max(0, Volatile.Read(ref _activityBacklog)),
         ReadyOrchestrations: _readyInstances.Reader.Count,
         CachedOrchestrations: _cache.Count,
         PendingTimers: PendingTimerCount);
