@@ -11,11 +11,12 @@ using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Validation;
 using ServerlessTasks.Functions.Contracts;
 using ServerlessTasks.Functions.Http;
+using ServerlessTasks.TaskIndex;
 
 namespace ServerlessTasks.Functions;
 
 /// <summary>The workflow endpoints: submit a DAG, read its state.</summary>
-public sealed class WorkflowApi(TimeProvider time)
+public sealed class WorkflowApi(TimeProvider time, ITaskIndex index)
 {
     private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
     private readonly WorkflowValidator _validator = new();
@@ -65,9 +66,9 @@ public sealed class WorkflowApi(TimeProvider time)
         return Accepted(request, client, spec.WorkflowId!, status: 202);
     }
 
-    /// <summary><c>GET /api/workflows/{id}</c>: status, counts and every task's state.</summary>
+    /// <summary><c>GET /api/workflows/{id}</c>: status, counts and every task's state (from the task index).</summary>
     [Function(nameof(GetWorkflow))]
-    public static async Task<IActionResult> GetWorkflow(
+    public async Task<IActionResult> GetWorkflow(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "workflows/{id}")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         string id,
@@ -80,17 +81,22 @@ public sealed class WorkflowApi(TimeProvider time)
             return ApiResults.Problem(404, "Not Found", $"No workflow with id '{id}'.");
         }
 
-        var report = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
-            ? instance.ReadOutputAs<WorkflowReport>()
-            : instance.ReadCustomStatusAs<WorkflowReport>();
+        var (counts, cancelled) = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+            ? instance.ReadOutputAs<WorkflowReport>() is { } report ? (report.Counts, report.Cancelled) : (null, false)
+            : instance.ReadCustomStatusAs<WorkflowProgress>() is { } progress ? (progress.Counts, progress.Cancelled) : (null, false);
+        var indexed = (await index.ListWorkflowAsync(id, context.CancellationToken)).ToDictionary(e => e.TaskId, StringComparer.Ordinal);
+        var spec = instance.ReadInputAs<WorkflowSpec>();
+        var tasks = (spec?.Tasks ?? []).Select(t => indexed.TryGetValue(t.TaskId!, out var entry)
+            ? TaskView.From(entry)
+            : TaskView.Pending(id, t, instance.CreatedAt)).ToList();
         return ApiResults.Json(new WorkflowView(
             id,
-            WorkflowStatusOf(instance, report),
+            WorkflowStatusOf(instance, counts, cancelled),
             instance.RuntimeStatus.ToString(),
             instance.CreatedAt,
             instance.LastUpdatedAt,
-            report?.Counts,
-            report?.Tasks ?? [],
+            counts,
+            tasks,
             instance.FailureDetails?.ErrorMessage));
     }
 
@@ -228,13 +234,13 @@ public sealed class WorkflowApi(TimeProvider time)
         };
     }
 
-    private static WorkflowStatus WorkflowStatusOf(OrchestrationMetadata instance, WorkflowReport? report) => instance.RuntimeStatus switch
+    private static WorkflowStatus WorkflowStatusOf(OrchestrationMetadata instance, WorkflowCounts? counts, bool cancelled) => instance.RuntimeStatus switch
     {
         OrchestrationRuntimeStatus.Pending => WorkflowStatus.Pending,
         OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.ContinuedAsNew => WorkflowStatus.Running,
         OrchestrationRuntimeStatus.Suspended => WorkflowStatus.Suspended,
-        OrchestrationRuntimeStatus.Completed when report?.Cancelled == true => WorkflowStatus.Cancelled,
-        OrchestrationRuntimeStatus.Completed when report?.Counts.Failed > 0 => WorkflowStatus.Failed,
+        OrchestrationRuntimeStatus.Completed when cancelled => WorkflowStatus.Cancelled,
+        OrchestrationRuntimeStatus.Completed when counts?.Failed > 0 => WorkflowStatus.Failed,
         OrchestrationRuntimeStatus.Completed => WorkflowStatus.Completed,
         OrchestrationRuntimeStatus.Terminated or OrchestrationRuntimeStatus.Canceled => WorkflowStatus.Cancelled,
         _ => WorkflowStatus.Failed,

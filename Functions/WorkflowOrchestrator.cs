@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using ServerlessTasks.Activities;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Contracts;
@@ -11,12 +12,16 @@ namespace ServerlessTasks.Functions;
 /// <summary>
 /// Runs a workflow's DAG: every task whose dependencies completed becomes ready and is dispatched by
 /// effective priority under the workflow's parallelism cap; a failed task skips its dependents; the
-/// <c>cancel</c> event stops dispatching and cancels what has not finished.
+/// <c>cancel</c> event stops dispatching and cancels what has not finished. Task states reach the task
+/// index in batches, one batch in flight at a time, and the last batch lands before the workflow ends.
 /// </summary>
 public static class WorkflowOrchestrator
 {
     /// <summary>The event that cancels a workflow.</summary>
     public const string CancelEvent = "cancel";
+
+    private static readonly TaskOptions IndexRetry = TaskOptions.FromRetryPolicy(
+        new RetryPolicy(maxNumberOfAttempts: 10, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
 
     /// <summary>The orchestrator function.</summary>
     [Function(nameof(WorkflowOrchestrator))]
@@ -25,41 +30,63 @@ public static class WorkflowOrchestrator
         ArgumentNullException.ThrowIfNull(context);
         var spec = context.GetInput<WorkflowSpec>() ?? throw new InvalidOperationException("The workflow orchestrator needs a workflow spec as input.");
         var run = new WorkflowRun(context.InstanceId, spec, Now(context));
-        var pending = new CompletionQueue<TaskSpec?>();
-        pending.Add(null, context.WaitForExternalEvent<JsonElement?>(CancelEvent));
+        var pending = new CompletionQueue<WorkItem>();
+        pending.Add(WorkItem.Cancel, context.WaitForExternalEvent<JsonElement?>(CancelEvent));
+        var indexing = false;
+        IReadOnlyList<TaskIndex.TaskIndexEntry> lastBatch = [];
 
         while (true)
         {
             foreach (var task in run.DispatchReady(Now(context)))
             {
-                pending.Add(task, TaskRunner.RunAsync(context, task, RetryBackoff.Default));
+                pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAsync(context, task, RetryBackoff.Default));
             }
 
-            context.SetCustomStatus(run.Report());
-            if (run.IsFinished)
+            if (!indexing && run.HasIndexUpdates)
+            {
+                lastBatch = run.TakeIndexUpdates();
+                pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<int>(nameof(TaskIndexActivities.IndexTasks), lastBatch, IndexRetry));
+                indexing = true;
+            }
+
+            context.SetCustomStatus(run.Progress());
+            if (run.IsFinished && !indexing)
             {
                 break;
             }
 
-            var (finished, outcome) = await pending.NextAsync();
-            if (finished is null)
+            var (item, outcome) = await pending.NextAsync();
+            switch (item.Kind)
             {
-                run.Cancel(ReasonOf(outcome), Now(context));
-                continue;
-            }
-
-            var result = ((Task<TaskOutcome>)outcome).Result;
-            if (result.Succeeded)
-            {
-                run.Complete(finished.TaskId!, result.Result, result.Attempts, Now(context));
-            }
-            else
-            {
-                run.Fail(finished.TaskId!, result.Error ?? "failed", result.Attempts, Now(context));
+                case WorkKind.Cancel:
+                    run.Cancel(ReasonOf(outcome), Now(context));
+                    break;
+                case WorkKind.IndexFlush when !outcome.IsCompletedSuccessfully:
+                    // The index store failed even after retries: send the same batch again; versions keep it idempotent.
+                    pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<int>(nameof(TaskIndexActivities.IndexTasks), lastBatch, IndexRetry));
+                    break;
+                case WorkKind.IndexFlush:
+                    indexing = false;
+                    break;
+                default:
+                    Record(run, item.Task!, ((Task<TaskOutcome>)outcome).Result, Now(context));
+                    break;
             }
         }
 
         return run.Report();
+    }
+
+    private static void Record(WorkflowRun run, TaskSpec task, TaskOutcome outcome, DateTimeOffset now)
+    {
+        if (outcome.Succeeded)
+        {
+            run.Complete(task.TaskId!, outcome.Result, outcome.Attempts, now);
+        }
+        else
+        {
+            run.Fail(task.TaskId!, outcome.Error ?? "failed", outcome.Attempts, now);
+        }
     }
 
     private static string ReasonOf(Task cancelEvent) =>
@@ -69,4 +96,18 @@ public static class WorkflowOrchestrator
 
     private static DateTimeOffset Now(TaskOrchestrationContext context) =>
         new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
+
+    private enum WorkKind
+    {
+        Task,
+        Cancel,
+        IndexFlush,
+    }
+
+    private sealed record WorkItem(WorkKind Kind, TaskSpec? Task)
+    {
+        public static readonly WorkItem Cancel = new(WorkKind.Cancel, null);
+
+        public static readonly WorkItem IndexFlush = new(WorkKind.IndexFlush, null);
+    }
 }

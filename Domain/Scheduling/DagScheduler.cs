@@ -344,6 +344,9 @@ public sealed class DagScheduler
         return result;
     }
 
+    /// <summary>How many transitions <see cref="DrainTransitions"/> would return now.</summary>
+    public int PendingTransitionCount => transitions.Count;
+
     /// <summary>Returns and forgets the state changes recorded since the last call.</summary>
     public IReadOnlyList<TaskTransition> DrainTransitions()
     {

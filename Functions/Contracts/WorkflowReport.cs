@@ -58,3 +58,9 @@ public sealed record WorkflowReport
     /// <summary>Whether a client cancelled the workflow.</summary>
     public bool Cancelled { get; init; }
 }
+
+/// <summary>The custom status of a running workflow: small on purpose; task states live in the task index.</summary>
+/// <param name="WorkflowId">The workflow id.</param>
+/// <param name="Counts">Tasks by status.</param>
+/// <param name="Cancelled">Whether a client cancelled it.</param>
+public sealed record WorkflowProgress(string WorkflowId, WorkflowCounts Counts, bool Cancelled);

@@ -28,7 +28,7 @@ public sealed record WorkflowView(
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt,
     WorkflowCounts? Counts,
-    IReadOnlyList<TaskReport> Tasks,
+    IReadOnlyList<TaskView> Tasks,
     string? Error);
 
 /// <summary>The 202 body of a submission: Durable's check-status shape (camelCase) plus our own status URL.</summary>

@@ -1,30 +1,35 @@
 using System.Text.Json;
-using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Dag;
+using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Contracts;
+using ServerlessTasks.TaskIndex;
 
 namespace ServerlessTasks.Functions.Orchestration;
 
 /// <summary>
 /// The bookkeeping of one workflow run inside its orchestrator: the DAG scheduler (what may start next),
-/// and per task its attempts, result, error, times and event sequence numbers. Pure and deterministic:
-/// all times come from the orchestration context.
+/// and per task its attempts, result, error, times and event sequence numbers; plus which tasks changed
+/// since the task index was last told. Pure and deterministic: all times come from the orchestration.
 /// </summary>
 public sealed class WorkflowRun
 {
     private readonly Dictionary<string, TaskRecord> _records;
+    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+    private readonly DateTimeOffset _createdAt;
     private long _sequence;
+    private long _version;
 
-    /// <summary>Starts a run at <paramref name="now"/>.</summary>
+    /// <summary>Starts a run at <paramref name="now"/>; every task starts out as changed (pending).</summary>
     public WorkflowRun(string workflowId, WorkflowSpec spec, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(spec);
         WorkflowId = workflowId;
         Spec = spec;
-        var graph = TaskGraph.Create(spec);
-        Scheduler = DagScheduler.Create(spec, graph, new StrictPriorityWithAgingPolicy(), now);
+        _createdAt = now;
+        Scheduler = DagScheduler.Create(spec, TaskGraph.Create(spec), new StrictPriorityWithAgingPolicy(), now);
         _records = spec.Tasks.ToDictionary(t => t.TaskId!, t => new TaskRecord(t), StringComparer.Ordinal);
+        _changed.UnionWith(_records.Keys);
     }
 
     /// <summary>The workflow id.</summary>
@@ -39,6 +44,12 @@ public sealed class WorkflowRun
     /// <summary>Whether every task reached a terminal state (or the run was cancelled).</summary>
     public bool IsFinished => Scheduler.IsFinished || Scheduler.IsCancelled;
 
+    /// <summary>Why the run was cancelled; null when it was not.</summary>
+    public string? CancelReason { get; private set; }
+
+    /// <summary>Whether some task changed since the last <see cref="TakeIndexUpdates"/>.</summary>
+    public bool HasIndexUpdates => _changed.Count > 0 || Scheduler.PendingTransitionCount > 0;
+
     /// <summary>Tasks that may start now, in dispatch order; each is marked running.</summary>
     public IReadOnlyList<TaskSpec> DispatchReady(DateTimeOffset now)
     {
@@ -49,7 +60,7 @@ public sealed class WorkflowRun
             var record = _records[dispatch.TaskId];
             record.StartedAt = now;
             record.StartSequence = ++_sequence;
-            record.Attempts++;
+            record.Attempts = 1;
             result.Add(record.Spec);
         }
 
@@ -59,12 +70,12 @@ public sealed class WorkflowRun
     /// <summary>Records a completed task.</summary>
     public void Complete(string taskId, JsonElement? result, int attempts, DateTimeOffset now)
     {
-        var record = _records[taskId];
         if (Scheduler.IsCancelled)
         {
             return; // finished after the cancel: the task is already recorded as cancelled
         }
 
+        var record = _records[taskId];
         record.Result = result;
         record.Attempts = attempts;
         Finish(record, now);
@@ -74,12 +85,12 @@ public sealed class WorkflowRun
     /// <summary>Records a failed task; its transitive dependents are skipped.</summary>
     public void Fail(string taskId, string error, int attempts, DateTimeOffset now)
     {
-        var record = _records[taskId];
         if (Scheduler.IsCancelled)
         {
             return;
         }
 
+        var record = _records[taskId];
         record.Error = error;
         record.Attempts = attempts;
         Finish(record, now);
@@ -103,51 +114,83 @@ public sealed class WorkflowRun
         CancelReason = reason;
     }
 
-    /// <summary>Why the run was cancelled; null when it was not.</summary>
-    public string? CancelReason { get; private set; }
+    /// <summary>The counts by status, without walking the tasks.</summary>
+    public WorkflowCounts Counts() => new(
+        Spec.Tasks.Count,
+        Scheduler.CountIn(TaskRunState.Pending) + Scheduler.CountIn(TaskRunState.Ready),
+        Scheduler.CountIn(TaskRunState.Running),
+        Scheduler.CountIn(TaskRunState.Completed),
+        Scheduler.CountIn(TaskRunState.Failed),
+        Scheduler.CountIn(TaskRunState.Skipped),
+        Scheduler.CountIn(TaskRunState.Cancelled));
 
-    /// <summary>The report of the run as it stands.</summary>
-    public WorkflowReport Report()
+    /// <summary>The small status shown while the run goes on (counts, not tasks: those are in the index).</summary>
+    public WorkflowProgress Progress() => new(WorkflowId, Counts(), CancelReason is not null);
+
+    /// <summary>Index entries for every task that changed since the last call, with increasing versions.</summary>
+    public IReadOnlyList<TaskIndexEntry> TakeIndexUpdates()
     {
-        var tasks = new List<TaskReport>(Spec.Tasks.Count);
-        int pending = 0, running = 0, completed = 0, failed = 0, skipped = 0, cancelled = 0;
-        foreach (var spec in Spec.Tasks)
+        foreach (var transition in Scheduler.DrainTransitions())
         {
-            var record = _records[spec.TaskId!];
-            var snapshot = Scheduler.GetSnapshot(spec.TaskId!);
-            var status = snapshot.State.ToStatus();
-            switch (status)
-            {
-                case WorkflowTaskStatus.Pending: pending++; break;
-                case WorkflowTaskStatus.Running: running++; break;
-                case WorkflowTaskStatus.Completed: completed++; break;
-                case WorkflowTaskStatus.Failed: failed++; break;
-                case WorkflowTaskStatus.Skipped: skipped++; break;
-                case WorkflowTaskStatus.Cancelled: cancelled++; break;
-            }
-
-            tasks.Add(new TaskReport
-            {
-                TaskId = spec.TaskId!,
-                TaskType = spec.TaskType,
-                Status = status,
-                Priority = spec.Priority,
-                Result = record.Result,
-                Error = record.Error ?? DescribeReason(snapshot),
-                Attempts = record.Attempts,
-                StartedAt = record.StartedAt,
-                CompletedAt = record.CompletedAt,
-                StartSequence = record.StartSequence,
-                FinishSequence = record.FinishSequence,
-            });
+            _changed.Add(transition.TaskId);
         }
 
-        return new WorkflowReport
+        var version = ++_version;
+        var updates = new List<TaskIndexEntry>(_changed.Count);
+        foreach (var taskId in _changed)
         {
-            WorkflowId = WorkflowId,
-            Counts = new WorkflowCounts(tasks.Count, pending, running, completed, failed, skipped, cancelled),
-            Tasks = tasks,
-            Cancelled = CancelReason is not null,
+            {
+                var report = ReportOf(_records[taskId].Spec);
+                updates.Add(new TaskIndexEntry
+                {
+                    WorkflowId = WorkflowId,
+                    TaskId = report.TaskId,
+                    TaskType = report.TaskType,
+                    Status = report.Status,
+                    Priority = report.Priority,
+                    Attempts = report.Attempts,
+                    Result = report.Result?.GetRawText(),
+                    Error = report.Error,
+                    CreatedAt = _createdAt,
+                    StartedAt = report.StartedAt,
+                    CompletedAt = report.CompletedAt,
+                    StartSequence = report.StartSequence,
+                    FinishSequence = report.FinishSequence,
+                    Version = version,
+                });
+            }
+        }
+
+        _changed.Clear();
+        return updates;
+    }
+
+    /// <summary>The full report: every task.</summary>
+    public WorkflowReport Report() => new()
+    {
+        WorkflowId = WorkflowId,
+        Counts = Counts(),
+        Tasks = [.. Spec.Tasks.Select(ReportOf)],
+        Cancelled = CancelReason is not null,
+    };
+
+    private TaskReport ReportOf(TaskSpec spec)
+    {
+        var record = _records[spec.TaskId!];
+        var snapshot = Scheduler.GetSnapshot(spec.TaskId!);
+        return new TaskReport
+        {
+            TaskId = spec.TaskId!,
+            TaskType = spec.TaskType,
+            Status = snapshot.State.ToStatus(),
+            Priority = spec.Priority,
+            Result = record.Result,
+            Error = record.Error ?? DescribeReason(snapshot),
+            Attempts = record.Attempts,
+            StartedAt = record.StartedAt,
+            CompletedAt = record.CompletedAt,
+            StartSequence = record.StartSequence,
+            FinishSequence = record.FinishSequence,
         };
     }
 

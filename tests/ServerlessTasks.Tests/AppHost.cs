@@ -28,6 +28,7 @@ public class AppHost : IAsyncLifetime
             "--urls", "http://127.0.0.1:0",
             "--AzureFunctionsJobHost:extensions:durableTask:storageProvider:type", "memory",
             "--Logging:LogLevel:Default", "Warning",
+            "--TaskIndex:Provider", "memory",
         ], Configure);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

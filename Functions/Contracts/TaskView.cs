@@ -1,0 +1,53 @@
+using System.Text.Json;
+using ServerlessTasks.Domain.Model;
+using ServerlessTasks.TaskIndex;
+
+namespace ServerlessTasks.Functions.Contracts;
+
+/// <summary>A task as the API shows it (the seed's task shape plus its workflow and event order).</summary>
+public sealed record TaskView(
+    string TaskId,
+    string WorkflowId,
+    string TaskType,
+    WorkflowTaskStatus Status,
+    string? WorkerId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    JsonElement? Result,
+    string? Error,
+    int Attempts,
+    int Priority,
+    string? Hlc,
+    long StartSequence,
+    long FinishSequence)
+{
+    /// <summary>The view of an index entry.</summary>
+    public static TaskView From(TaskIndexEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new TaskView(
+            entry.TaskId,
+            entry.WorkflowId,
+            entry.TaskType,
+            entry.Status,
+            entry.WorkerId,
+            entry.CreatedAt,
+            entry.StartedAt,
+            entry.CompletedAt,
+            entry.Result is null ? null : JsonSerializer.Deserialize<JsonElement>(entry.Result),
+            entry.Error,
+            entry.Attempts,
+            entry.Priority,
+            entry.Hlc,
+            entry.StartSequence,
+            entry.FinishSequence);
+    }
+
+    /// <summary>A submitted task the index does not know yet (pending).</summary>
+    public static TaskView Pending(string workflowId, TaskSpec spec, DateTimeOffset createdAt)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new TaskView(spec.TaskId!, workflowId, spec.TaskType, WorkflowTaskStatus.Pending, null, createdAt, null, null, null, null, 0, spec.Priority, null, 0, 0);
+    }
+}
