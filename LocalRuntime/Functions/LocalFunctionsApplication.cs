@@ -3,11 +3,13 @@ using System.Text.Json;
 using LocalRuntime.Durable.Engine;
 using LocalRuntime.Durable.Stores;
 using LocalRuntime.Functions.Host;
+using LocalRuntime.Functions.Queues;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace LocalRuntime.Functions;
@@ -70,11 +72,20 @@ public sealed class LocalFunctionsApplicationBuilder
         Services.AddSingleton(sp => CreateEngine(sp, settings, functions));
         Services.AddSingleton(sp => sp.GetRequiredService<DurableEngine>().Client);
         Services.AddSingleton<FunctionKeyAuthorizer>();
-        Services.AddHostedService<EngineHostedService>();
+        Services.TryAddSingleton<IQueueStore>(sp => StoreFactory.CreateQueues(settings, Environment.ContentRootPath, sp.GetRequiredService<TimeProvider>()));
+        Services.AddSingleton(new AppSettingResolver(Configuration));
+        Services.AddSingleton(sp => CreateTriggers(sp, settings, functions));
+
+        // First in, last out: the engine is ready before the server accepts, and drains after it stopped accepting.
+        Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, FunctionsHostService>());
+
+        Logging.AddFilter(RequestLog.HostingCategory, LogLevel.Warning);
 
         var app = _web.Build();
+        RequestLog.Use(app);
         var engine = app.Services.GetRequiredService<DurableEngine>();
         var keys = app.Services.GetRequiredService<FunctionKeyAuthorizer>();
+        _ = app.Services.GetRequiredService<FunctionTriggers>(); // bad queue names or schedules fail the build, not the first message
         HttpFunctionEndpoints.Map(app, settings, functions.Where(f => f.Kind == FunctionKind.Http), engine, keys);
         ManagementApi.Map(app, engine, keys);
         return app;
@@ -91,6 +102,37 @@ public sealed class LocalFunctionsApplicationBuilder
             services.GetRequiredService<ILoggerFactory>());
         DurableFunctionBinder.Register(registry, functions, engine.Client, services);
         return engine;
+    }
+
+    private static FunctionTriggers CreateTriggers(IServiceProvider services, HostSettings settings, IReadOnlyList<FunctionDescriptor> functions)
+    {
+        var client = services.GetRequiredService<DurableEngine>().Client;
+        var queues = services.GetRequiredService<IQueueStore>();
+        var names = services.GetRequiredService<AppSettingResolver>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var loggers = services.GetRequiredService<ILoggerFactory>();
+        var queueListeners = new List<QueueListener>();
+        var timerListeners = new List<TimerListener>();
+        foreach (var function in functions)
+        {
+            var where = $"Function '{function.Name}'";
+            switch (function.Trigger)
+            {
+                case Microsoft.Azure.Functions.Worker.QueueTriggerAttribute queue:
+                    var queueName = QueueNames.Validate(names.Resolve(queue.QueueName, where), where);
+                    queueListeners.Add(new QueueListener(function, queueName, new FunctionInvoker(function, client, OutputBinder.Create(function, queues, names)),
+                        queues, settings, time, services, loggers.CreateLogger("LocalRuntime.Functions.Queues")));
+                    break;
+                case Microsoft.Azure.Functions.Worker.TimerTriggerAttribute timer:
+                    timerListeners.Add(new TimerListener(function, names.Resolve(timer.Schedule, where), new FunctionInvoker(function, client, OutputBinder.Create(function, queues, names)),
+                        time, services, loggers.CreateLogger("LocalRuntime.Functions.Timers")));
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return new FunctionTriggers(queueListeners, timerListeners);
     }
 
     private void ConfigureUrls()

@@ -1,4 +1,5 @@
 using LocalRuntime.Durable.Engine;
+using LocalRuntime.Functions.Queues;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,7 +12,9 @@ internal static class DurableFunctionBinder
     {
         foreach (var function in functions)
         {
-            var invoker = new FunctionInvoker(function, client);
+            var invoker = new FunctionInvoker(function, client, function.Kind == FunctionKind.Activity
+                ? OutputBinder.Create(function, services.GetRequiredService<IQueueStore>(), services.GetRequiredService<AppSettingResolver>())
+                : null);
             switch (function.Kind)
             {
                 case FunctionKind.Orchestrator:

@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using System.Reflection;
 using LocalRuntime.Durable.Engine;
+using LocalRuntime.Functions.Queues;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -36,10 +37,12 @@ internal sealed class FunctionInvoker
     private readonly Func<object, object?>? _taskResult;
     private readonly bool _returnsTask;
     private readonly bool _returnsValueTask;
+    private readonly OutputBinder? _outputs;
 
-    public FunctionInvoker(FunctionDescriptor descriptor, DurableTaskClient client)
+    public FunctionInvoker(FunctionDescriptor descriptor, DurableTaskClient client, OutputBinder? outputs = null)
     {
         Descriptor = descriptor;
+        _outputs = outputs;
         var method = descriptor.Method;
         _binders = [.. method.GetParameters().Select(p => CreateBinder(descriptor, p, client))];
         if (!method.IsStatic)
@@ -100,10 +103,10 @@ internal sealed class FunctionInvoker
         {
             var task = (Task)returned!;
             await task;
-            return _taskResult?.Invoke(task);
+            returned = _taskResult?.Invoke(task);
         }
 
-        return returned;
+        return _outputs is null ? returned : await _outputs.ApplyAsync(returned, bindings.FunctionContext.CancellationToken);
     }
 
     private static Func<object, object?> ResultGetter(Type taskType)
@@ -138,10 +141,19 @@ internal sealed class FunctionInvoker
                 FunctionKind.Http when type == typeof(HttpRequest) => b => b.HttpContext!.Request,
                 FunctionKind.Http when type == typeof(HttpContext) => b => b.HttpContext,
                 FunctionKind.Orchestrator => b => b.OrchestrationContext,
-                FunctionKind.Activity or FunctionKind.Queue when type == typeof(string) => b => JsonStringOrRaw(b.TriggerJson),
-                FunctionKind.Activity or FunctionKind.Queue => b => DataConverter.Deserialize(b.TriggerJson, type),
+                FunctionKind.Activity when type == typeof(string) => b => JsonStringOrRaw(b.TriggerJson),
+                FunctionKind.Activity => b => DataConverter.Deserialize(b.TriggerJson, type),
+                FunctionKind.Queue when type == typeof(string) => b => ((QueueMessage)b.TriggerValue!).Body,
+                FunctionKind.Queue when type == typeof(byte[]) => b => System.Text.Encoding.UTF8.GetBytes(((QueueMessage)b.TriggerValue!).Body),
+                FunctionKind.Queue when type == typeof(QueueMessage) => b => b.TriggerValue,
+                FunctionKind.Queue => b => DataConverter.Deserialize(((QueueMessage)b.TriggerValue!).Body, type),
                 _ => b => b.TriggerValue,
             };
+        }
+
+        if (descriptor.Kind == FunctionKind.Queue && QueueMetadataBinder(parameter) is { } metadata)
+        {
+            return metadata;
         }
 
         if (descriptor.Kind == FunctionKind.Http)
@@ -153,6 +165,31 @@ internal sealed class FunctionInvoker
 
         return b => b.FunctionContext.InstanceServices.GetService(type)
             ?? throw new InvalidOperationException($"Cannot bind parameter '{parameter.Name}' of function '{descriptor.Name}'.");
+    }
+
+    /// <summary>Queue message metadata binds by parameter name (id, dequeueCount, insertionTime, nextVisibleTime, popReceipt).</summary>
+    private static Func<InvocationBindings, object?>? QueueMetadataBinder(ParameterInfo parameter)
+    {
+        Func<QueueMessage, object?>? get = parameter.Name?.ToUpperInvariant() switch
+        {
+            "ID" => m => m.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "DEQUEUECOUNT" => m => m.DequeueCount,
+            "INSERTIONTIME" => m => m.InsertedAt,
+            "NEXTVISIBLETIME" => m => m.NextVisibleAt,
+            "POPRECEIPT" => m => m.PopReceipt,
+            _ => null,
+        };
+        if (get is null)
+        {
+            return null;
+        }
+
+        var type = Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType;
+        return b =>
+        {
+            var value = get((QueueMessage)b.TriggerValue!);
+            return value is null || type.IsInstanceOfType(value) ? value : Convert.ChangeType(value, type, System.Globalization.CultureInfo.InvariantCulture);
+        };
     }
 
     private static string? JsonStringOrRaw(string? json)

@@ -1,4 +1,5 @@
 using LocalRuntime.Durable.Engine;
+using LocalRuntime.Functions.Queues;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -15,12 +16,14 @@ internal static class HttpFunctionEndpoints
     public static void Map(WebApplication app, HostSettings settings, IEnumerable<FunctionDescriptor> functions, DurableEngine engine, FunctionKeyAuthorizer keys)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LocalRuntime.Functions.Http");
+        var queues = app.Services.GetRequiredService<IQueueStore>();
+        var names = app.Services.GetRequiredService<AppSettingResolver>();
         foreach (var function in functions)
         {
             var trigger = function.Http!;
             var route = (trigger.Route ?? function.Name).Trim('/');
             var pattern = settings.RoutePrefix.Length == 0 ? $"/{route}" : $"/{settings.RoutePrefix}/{route}";
-            var invoker = new FunctionInvoker(function, engine.Client);
+            var invoker = new FunctionInvoker(function, engine.Client, OutputBinder.Create(function, queues, names));
             RequestDelegate handler = http => HandleAsync(http, function, invoker, keys, logger);
             var endpoint = trigger.Methods is { Length: > 0 } methods
                 ? app.MapMethods(pattern, methods.Select(m => m.ToUpperInvariant()), handler)

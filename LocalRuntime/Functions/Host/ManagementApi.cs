@@ -177,16 +177,29 @@ internal static class ManagementApi
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No instance with ID '{instanceId}' was found.");
         }
 
-        if (!state.IsTerminal)
+        var withNewId = string.Equals(http.Request.Query["restartWithNewInstanceId"], "true", StringComparison.OrdinalIgnoreCase);
+        if (!state.IsTerminal && !withNewId)
         {
-            return Results.Problem(statusCode: 409, title: "Conflict", detail: $"Instance '{instanceId}' is {state.Status}; only finished instances restart.");
+            return Results.Problem(statusCode: 409, title: "Conflict", detail: $"Instance '{instanceId}' is {state.Status}; it restarts under the same id only once finished.");
         }
 
-        var newId = await engine.Client.RestartAsync(instanceId,
-            string.Equals(http.Request.Query["restartWithNewInstanceId"], "true", StringComparison.OrdinalIgnoreCase), http.RequestAborted);
+        var newId = await engine.Client.RestartAsync(instanceId, withNewId, http.RequestAborted);
         var payload = engine.Client.CreateHttpManagementPayload(newId);
         http.Response.Headers.Location = payload.StatusQueryGetUri;
-        return Results.Json(new { id = newId, statusQueryGetUri = payload.StatusQueryGetUri }, statusCode: 202);
+        http.Response.Headers.RetryAfter = "5";
+        return Results.Json(
+            new JsonObject
+            {
+                ["id"] = payload.Id,
+                ["statusQueryGetUri"] = payload.StatusQueryGetUri,
+                ["sendEventPostUri"] = payload.SendEventPostUri,
+                ["terminatePostUri"] = payload.TerminatePostUri,
+                ["purgeHistoryDeleteUri"] = payload.PurgeHistoryDeleteUri,
+                ["restartPostUri"] = payload.RestartPostUri,
+                ["suspendPostUri"] = payload.SuspendPostUri,
+                ["resumePostUri"] = payload.ResumePostUri,
+            },
+            statusCode: 202);
     }
 
     internal static JsonObject StatusJson(InstanceState state, bool showInput)

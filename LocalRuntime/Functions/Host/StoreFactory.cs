@@ -1,4 +1,5 @@
 using LocalRuntime.Durable.Stores;
+using LocalRuntime.Functions.Queues;
 using LocalRuntime.Sqlite;
 
 namespace LocalRuntime.Functions.Host;
@@ -13,6 +14,19 @@ internal static class StoreFactory
         _ => throw new InvalidOperationException(
             $"Unknown durable storage provider '{settings.StorageType}' (extensions.durableTask.storageProvider.type); use 'sqlite' or 'memory'."),
     };
+
+    /// <summary>
+    /// The host's queues: in memory with the memory store, else an SQLite file next to the durable store's
+    /// (<c>durable.db</c> -> <c>durable-queues.db</c>).
+    /// </summary>
+    public static IQueueStore CreateQueues(HostSettings settings, string contentRoot, TimeProvider time) => settings.StorageType switch
+    {
+        "memory" or "inmemory" => new InMemoryQueueStore(time),
+        _ => new SqliteQueueStore(QueuePath(ResolvePath(settings.SqlitePath, contentRoot)), time),
+    };
+
+    internal static string QueuePath(string durablePath) =>
+        Path.Combine(Path.GetDirectoryName(durablePath) ?? string.Empty, Path.GetFileNameWithoutExtension(durablePath) + "-queues.db");
 
     private static string ResolvePath(string path, string contentRoot)
     {
