@@ -1,24 +1,25 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.TaskIndex;
 
 namespace ServerlessTasks.Functions.Contracts;
 
-/// <summary>A task as the API shows it (the seed's task shape plus its workflow and event order).</summary>
+/// <summary>A task as the API shows it (the seed's task shape, nulls included, plus its workflow and event order).</summary>
 public sealed record TaskView(
     string TaskId,
     string WorkflowId,
     string TaskType,
     WorkflowTaskStatus Status,
-    string? WorkerId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? WorkerId,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? CompletedAt,
-    JsonElement? Result,
-    string? Error,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? StartedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? CompletedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] JsonElement? Result,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Error,
     int Attempts,
     int Priority,
-    string? Hlc,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Hlc,
     long StartSequence,
     long FinishSequence)
 {

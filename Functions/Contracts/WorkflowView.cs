@@ -43,6 +43,11 @@ public sealed record CheckStatusBody(
     [property: JsonPropertyName("resumePostUri")] string ResumePostUri,
     [property: JsonPropertyName("status_url")] string StatusUrl)
 {
+    /// <summary>The task id, for single-task submissions.</summary>
+    [JsonPropertyName("task_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TaskId { get; init; }
+
     /// <summary>Plain options: the names above are explicit.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.General)
     {

@@ -1,0 +1,139 @@
+using System.Text.Json;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using ServerlessTasks.Activities;
+using ServerlessTasks.Domain.Model;
+using ServerlessTasks.Domain.Scheduling;
+using ServerlessTasks.Functions.Orchestration;
+using ServerlessTasks.TaskIndex;
+
+namespace ServerlessTasks.Functions;
+
+/// <summary>
+/// Runs one task submitted on its own (<c>POST /api/tasks</c>). Its dependencies name tasks submitted
+/// earlier: it registers as their waiter and sleeps until each one's completion event arrives (no polling);
+/// if one did not complete, this task is skipped. A <c>cancel</c> event cancels it while it waits or runs.
+/// </summary>
+public static class SingleTaskOrchestrator
+{
+    private static readonly TaskOptions IndexRetry = TaskOptions.FromRetryPolicy(
+        new RetryPolicy(maxNumberOfAttempts: 10, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
+
+    /// <summary>The orchestrator function.</summary>
+    [Function(nameof(SingleTaskOrchestrator))]
+    public static async Task<TaskIndexEntry> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var task = context.GetInput<TaskSpec>() ?? throw new InvalidOperationException("The task orchestrator needs a task spec as input.");
+        var entry = new TaskIndexEntry
+        {
+            WorkflowId = context.InstanceId,
+            TaskId = task.TaskId!,
+            TaskType = task.TaskType,
+            Status = WorkflowTaskStatus.Pending,
+            Priority = task.Priority,
+            CreatedAt = Now(context),
+            Version = 1,
+        };
+        await Index(context, entry);
+
+        var cancel = context.WaitForExternalEvent<JsonElement?>(WorkflowOrchestrator.CancelEvent);
+        var blocker = await WaitForDependenciesAsync(context, task, cancel);
+        if (cancel.IsCompleted)
+        {
+            return await Finish(context, entry, WorkflowTaskStatus.Cancelled, null, "cancelled by client", 0);
+        }
+
+        if (blocker is not null)
+        {
+            return await Finish(context, entry, WorkflowTaskStatus.Skipped, null, $"{FailureReasons.DependencyFailed}: dependency '{blocker.TaskId}' {blocker.Status.ToString().ToLowerInvariant()}", 0);
+        }
+
+        if (task.Deadline is { } deadline && deadline <= Now(context))
+        {
+            return await Finish(context, entry, WorkflowTaskStatus.Failed, null, FailureReasons.DeadlineExceeded, 0);
+        }
+
+        entry = entry with { Status = WorkflowTaskStatus.Running, StartedAt = Now(context), Attempts = 1, StartSequence = 1, Version = 2 };
+        await Index(context, entry);
+        var run = TaskRunner.RunAsync(context, task, RetryBackoff.Default);
+        if (await Task.WhenAny(run, cancel) == cancel)
+        {
+            return await Finish(context, entry, WorkflowTaskStatus.Cancelled, null, "cancelled by client", 1);
+        }
+
+        var outcome = await run;
+        return outcome.Succeeded
+            ? await Finish(context, entry, WorkflowTaskStatus.Completed, outcome.Result, null, outcome.Attempts)
+            : await Finish(context, entry, WorkflowTaskStatus.Failed, null, outcome.Error, outcome.Attempts);
+    }
+
+    /// <summary>Waits until every dependency finished; returns the first that did not complete, or null.</summary>
+    private static async Task<TaskIndexEntry?> WaitForDependenciesAsync(TaskOrchestrationContext context, TaskSpec task, Task cancel)
+    {
+        if (task.DependsOn.Count == 0)
+        {
+            return null;
+        }
+
+        var dependencies = task.DependsOn.Select(d => new DependencyRef(TaskIndexEntry.SingleTaskWorkflowId(d), d)).ToList();
+        var states = await context.CallActivityAsync<IReadOnlyList<TaskIndexEntry?>>(
+            nameof(TaskIndexActivities.WatchDependencies), new WatchRequest(context.InstanceId, dependencies), IndexRetry);
+        var waits = new List<Task<TaskIndexEntry?>>();
+        for (var i = 0; i < dependencies.Count; i++)
+        {
+            if (states[i] is { IsTerminal: true } finished)
+            {
+                if (finished.Status != WorkflowTaskStatus.Completed)
+                {
+                    return finished;
+                }
+            }
+            else
+            {
+                waits.Add(context.WaitForExternalEvent<TaskIndexEntry?>(TaskIndexActivities.DependencyEventName(dependencies[i].TaskId)));
+            }
+        }
+
+        while (waits.Count > 0)
+        {
+            var done = await Task.WhenAny([.. waits, cancel]);
+            if (done == cancel)
+            {
+                return null;
+            }
+
+            var finished = await (Task<TaskIndexEntry?>)done;
+            waits.Remove((Task<TaskIndexEntry?>)done);
+            if (finished is not { Status: WorkflowTaskStatus.Completed })
+            {
+                return finished;
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<TaskIndexEntry> Finish(
+        TaskOrchestrationContext context, TaskIndexEntry entry, WorkflowTaskStatus status, JsonElement? result, string? error, int attempts)
+    {
+        var final = entry with
+        {
+            Status = status,
+            Result = result?.GetRawText(),
+            Error = error,
+            Attempts = attempts,
+            CompletedAt = Now(context),
+            FinishSequence = entry.StartSequence + 1,
+            Version = 3,
+        };
+        await Index(context, final);
+        return final;
+    }
+
+    private static Task<int> Index(TaskOrchestrationContext context, TaskIndexEntry entry) =>
+        context.CallActivityAsync<int>(nameof(TaskIndexActivities.IndexTasks), new[] { entry }, IndexRetry);
+
+    private static DateTimeOffset Now(TaskOrchestrationContext context) =>
+        new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
+}

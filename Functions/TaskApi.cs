@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using ServerlessTasks.Activities;
+using ServerlessTasks.Domain.Model;
+using ServerlessTasks.Domain.Validation;
+using ServerlessTasks.Functions.Contracts;
+using ServerlessTasks.Functions.Http;
+using ServerlessTasks.TaskIndex;
+
+namespace ServerlessTasks.Functions;
+
+/// <summary>The task endpoints (the seed's task API): submit one task, read it, list tasks.</summary>
+public sealed class TaskApi(TimeProvider time, ITaskIndex index)
+{
+    private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
+    private readonly WorkflowValidator _validator = new();
+
+    /// <summary>
+    /// <c>POST /api/tasks</c>: one task; its <c>dependencies</c> name tasks submitted earlier, which it waits for.
+    /// 202 with the status URLs; the same <c>task_id</c> and body again is 200, a different body 409.
+    /// </summary>
+    [Function(nameof(SubmitTask))]
+    public async Task<IActionResult> SubmitTask(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "tasks")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(client);
+        var (submitted, problem) = await JsonBody.ReadAsync<TaskSpec>(request, context.CancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var task = string.IsNullOrEmpty(submitted!.TaskId) ? submitted with { TaskId = Guid.NewGuid().ToString("N") } : submitted;
+        var invalid = await ValidateAsync(task, context.CancellationToken);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var instanceId = TaskIndexEntry.SingleTaskWorkflowId(task.TaskId!);
+        var status = 202;
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(
+                nameof(SingleTaskOrchestrator), task, new StartOrchestrationOptions(instanceId) { DedupeStatuses = AnyStatus }, context.CancellationToken);
+        }
+        catch (InvalidOperationException)
+        {
+            var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, context.CancellationToken);
+            if (existing is null || !Same(existing.ReadInputAs<TaskSpec>(), task))
+            {
+                return ApiResults.Problem(409, "Conflict", $"Task '{task.TaskId}' already exists with a different body.");
+            }
+
+            status = 200;
+        }
+
+        var urls = client.CreateHttpManagementPayload(instanceId);
+        request.HttpContext.Response.Headers.Location = urls.StatusQueryGetUri;
+        var body = new CheckStatusBody(urls.Id, urls.StatusQueryGetUri, urls.SendEventPostUri, urls.TerminatePostUri, urls.PurgeHistoryDeleteUri,
+            urls.RestartPostUri, urls.SuspendPostUri, urls.ResumePostUri, $"{request.Scheme}://{request.Host}/api/tasks/{Uri.EscapeDataString(task.TaskId!)}")
+        {
+            TaskId = task.TaskId,
+        };
+        return new ContentResult
+        {
+            StatusCode = status,
+            ContentType = "application/json; charset=utf-8",
+            Content = JsonSerializer.Serialize(body, CheckStatusBody.JsonOptions),
+        };
+    }
+
+    /// <summary><c>GET /api/tasks/{task_id}</c>: the task in the seed's shape.</summary>
+    [Function(nameof(GetTask))]
+    public async Task<IActionResult> GetTask(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "tasks/{taskId}")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string taskId,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var instanceId = TaskIndexEntry.SingleTaskWorkflowId(taskId);
+        var entry = await index.GetAsync(instanceId, taskId, context.CancellationToken);
+        if (entry is not null)
+        {
+            return ApiResults.Json(TaskView.From(entry));
+        }
+
+        // Accepted but not indexed yet: the orchestration exists, so the task is pending.
+        var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, context.CancellationToken);
+        return instance?.ReadInputAs<TaskSpec>() is { } spec
+            ? ApiResults.Json(TaskView.Pending(instanceId, spec, instance.CreatedAt))
+            : ApiResults.Problem(404, "Not Found", $"No task with id '{taskId}'.");
+    }
+
+    /// <summary><c>GET /api/tasks?status=&amp;limit=&amp;offset=</c>: a page of tasks (single and workflow tasks), oldest first.</summary>
+    [Function(nameof(ListTasks))]
+    public async Task<IActionResult> ListTasks(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "tasks")] HttpRequest request,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        WorkflowTaskStatus? status = null;
+        if (request.Query["status"].FirstOrDefault() is { Length: > 0 } statusText)
+        {
+            if (!Enum.TryParse<WorkflowTaskStatus>(statusText, ignoreCase: true, out var parsed) || int.TryParse(statusText, CultureInfo.InvariantCulture, out _))
+            {
+                return ApiResults.Problem(400, "Bad Request", $"status must be one of {string.Join(", ", Enum.GetNames<WorkflowTaskStatus>().Select(n => n.ToLowerInvariant()))}.");
+            }
+
+            status = parsed;
+        }
+
+        if (!TryInt(request.Query["limit"], 100, 1, 1000, out var limit) || !TryInt(request.Query["offset"], 0, 0, int.MaxValue, out var offset))
+        {
+            return ApiResults.Problem(400, "Bad Request", "limit must be 1-1000 and offset 0 or more.");
+        }
+
+        var page = await index.ListAsync(status, limit, offset, context.CancellationToken);
+        return ApiResults.Json(new TaskPage([.. page.Items.Select(TaskView.From)], page.Total, limit, offset));
+    }
+
+    /// <summary><c>POST /api/tasks/{task_id}/cancel</c>: cancels a single task that has not finished.</summary>
+    [Function(nameof(CancelTask))]
+    public static async Task<IActionResult> CancelTask(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "tasks/{taskId}/cancel")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string taskId,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var instanceId = TaskIndexEntry.SingleTaskWorkflowId(taskId);
+        var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, context.CancellationToken);
+        if (instance is null)
+        {
+            return ApiResults.Problem(404, "Not Found", $"No task with id '{taskId}'.");
+        }
+
+        if (instance.IsCompleted)
+        {
+            return ApiResults.Problem(409, "Conflict", $"Task '{taskId}' already finished.");
+        }
+
+        await client.RaiseEventAsync(instanceId, WorkflowOrchestrator.CancelEvent, "cancelled by client", context.CancellationToken);
+        return new AcceptedResult();
+    }
+
+    private async Task<IActionResult?> ValidateAsync(TaskSpec task, CancellationToken cancellation)
+    {
+        var problems = _validator.ValidateTask(task, time.GetUtcNow()).Problems.ToList();
+        if (!string.IsNullOrEmpty(task.TaskType) && !TaskTypes.IsKnown(task.TaskType))
+        {
+            problems.Add(new ValidationProblem(ValidationProblemCode.InvalidTaskType,
+                $"Task '{task.TaskId}' has unknown task_type '{task.TaskType}'; known: {string.Join(", ", TaskTypes.BuiltIn)}.", [task.TaskId!]));
+        }
+
+        if (problems.Count == 0)
+        {
+            var unknown = new List<string>();
+            foreach (var dependency in task.DependsOn.Distinct(StringComparer.Ordinal))
+            {
+                if (await index.GetAsync(TaskIndexEntry.SingleTaskWorkflowId(dependency), dependency, cancellation) is null)
+                {
+                    unknown.Add(dependency);
+                }
+            }
+
+            if (unknown.Count > 0)
+            {
+                problems.Add(new ValidationProblem(ValidationProblemCode.UnknownDependency,
+                    $"Task '{task.TaskId}' depends on tasks that were never submitted: {string.Join(", ", unknown.Select(u => $"'{u}'"))}.", [task.TaskId!], unknown));
+            }
+        }
+
+        return problems.Count == 0
+            ? null
+            : ApiResults.Problem(422, "Unprocessable Entity", $"The task is invalid: {problems[0].Message}",
+                problems.Select(p => new { code = p.Code, message = p.Message, task_ids = p.TaskIds, related = p.Related }).ToList());
+    }
+
+    private static bool Same(TaskSpec? stored, TaskSpec submitted) =>
+        stored is not null && JsonNode.DeepEquals(
+            JsonSerializer.SerializeToNode(stored, ApiJson.Options),
+            JsonSerializer.SerializeToNode(submitted, ApiJson.Options));
+
+    private static bool TryInt(Microsoft.Extensions.Primitives.StringValues value, int fallback, int min, int max, out int result)
+    {
+        result = fallback;
+        if (string.IsNullOrEmpty(value))
+        {
+            return true;
+        }
+
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out result) && result >= min && result <= max;
+    }
+}
+
+/// <summary>A page of tasks.</summary>
+public sealed record TaskPage(IReadOnlyList<TaskView> Items, int Total, int Limit, int Offset);
