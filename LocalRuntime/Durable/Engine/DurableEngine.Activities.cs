@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 
@@ -6,8 +5,7 @@ namespace LocalRuntime.Durable.Engine;
 
 public sealed partial class DurableEngine
 {
-    private readonly Channel<ActivityWorkItem> _activityQueue =
-        Channel.CreateUnbounded<ActivityWorkItem>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly WorkQueue<ActivityWorkItem> _activityQueue = new();
 
     /// <summary>
     /// The most activity results handed to the store and not yet committed. Workers do not wait for their
@@ -38,7 +36,7 @@ public sealed partial class DurableEngine
         // Grow while more items wait than idle workers can take: a burst (a fan-out) queued faster than an
         // idle worker wakes up must still grow the pool, not be run by that one worker.
         var backlog = Interlocked.Increment(ref _activityBacklog);
-        _activityQueue.Writer.TryWrite(item);
+        _activityQueue.TryWrite(item);
         if (backlog > Volatile.Read(ref _idleActivityWorkers) && Volatile.Read(ref _activityWorkers) < _options.MaxConcurrentActivityFunctions)
         {
             SpawnActivityWorker();
@@ -62,7 +60,7 @@ public sealed partial class DurableEngine
 
     private IEnumerable<Task> StopActivityPool()
     {
-        _activityQueue.Writer.TryComplete();
+        _activityQueue.Complete();
         lock (_poolGate)
         {
             return [.. _activityWorkerTasks];
@@ -75,24 +73,24 @@ public sealed partial class DurableEngine
 
     private async Task RunActivityWorkerAsync()
     {
-        var reader = _activityQueue.Reader;
+        // A worker above the minimum leaves after the idle timeout (on the engine's clock).
+        using var waiter = new WorkQueue<ActivityWorkItem>.Waiter(_activityQueue, _time, _options.ActivityWorkerIdleTimeout);
         try
         {
             while (!_stopping.IsCancellationRequested)
             {
-                if (reader.TryRead(out var item))
+                if (_activityQueue.TryRead(out var item))
                 {
                     Interlocked.Decrement(ref _activityBacklog);
                     await ExecuteActivityAsync(item);
                     continue;
                 }
 
-                // Idle: wait for work; a worker above the minimum leaves after the idle timeout.
                 Interlocked.Increment(ref _idleActivityWorkers);
                 bool more;
                 try
                 {
-                    more = await WaitForActivityAsync(reader);
+                    more = await _activityQueue.WaitAsync(waiter);
                 }
                 finally
                 {
@@ -111,20 +109,6 @@ public sealed partial class DurableEngine
             {
                 Interlocked.Decrement(ref _activityWorkers);
             }
-        }
-    }
-
-    private async Task<bool> WaitForActivityAsync(ChannelReader<ActivityWorkItem> reader)
-    {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        idle.CancelAfter(_options.ActivityWorkerIdleTimeout);
-        try
-        {
-            return await reader.WaitToReadAsync(idle.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 

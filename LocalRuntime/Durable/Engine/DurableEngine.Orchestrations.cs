@@ -8,10 +8,10 @@ public sealed partial class DurableEngine
 
     private async Task RunOrchestrationWorkerAsync()
     {
-        var reader = _readyInstances.Reader;
-        while (await reader.WaitToReadAsync())
+        using var waiter = new WorkQueue<InstanceMailbox>.Waiter(_readyInstances, _time, Timeout.InfiniteTimeSpan);
+        while (await _readyInstances.WaitAsync(waiter))
         {
-            while (reader.TryRead(out var mailbox))
+            while (_readyInstances.TryRead(out var mailbox))
             {
                 await ProcessMailboxAsync(mailbox);
             }
@@ -24,13 +24,16 @@ public sealed partial class DurableEngine
         lock (mailbox)
         {
             batch = mailbox.Pending;
-            mailbox.Pending = [];
+            mailbox.Pending = mailbox.Spare ?? [];
+            mailbox.Spare = null;
         }
 
         try
         {
             await RunEpisodeAsync(mailbox, batch);
             mailbox.Failures = 0;
+            batch.Clear();
+            mailbox.Spare = batch; // only this episode touches it; the next one swaps it in
         }
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
@@ -57,7 +60,7 @@ public sealed partial class DurableEngine
         {
             if (mailbox.Pending.Count > 0 && !_stopping.IsCancellationRequested)
             {
-                _readyInstances.Writer.TryWrite(mailbox);
+                _readyInstances.TryWrite(mailbox);
             }
             else
             {
@@ -101,6 +104,7 @@ public sealed partial class DurableEngine
         }
 
         var checkpoint = episode.BuildCheckpoint();
+        var previousStatus = session.State.Status;
         await Store.CommitCheckpointAsync(checkpoint);
         session.State = checkpoint.State;
 
@@ -118,17 +122,23 @@ public sealed partial class DurableEngine
             }
         }
 
-        foreach (var activity in checkpoint.NewActivities)
+        // Indexed loops: foreach over the IReadOnlyList interfaces would box an enumerator per episode.
+        var activities = checkpoint.NewActivities;
+        for (var i = 0; i < activities.Count; i++)
         {
-            EnqueueActivity(activity);
+            EnqueueActivity(activities[i]);
         }
 
-        foreach (var message in checkpoint.OutboundMessages)
+        var outbound = checkpoint.OutboundMessages;
+        for (var i = 0; i < outbound.Count; i++)
         {
-            Route(message);
+            Route(outbound[i]);
         }
 
-        NotifyStateChanged(checkpoint.State);
+        if (checkpoint.State.Status != previousStatus)
+        {
+            NotifyStateChanged(checkpoint.State);
+        }
     }
 
     private static void Evict(List<InstanceMailbox> evicted)

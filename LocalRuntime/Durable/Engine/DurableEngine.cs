@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using LocalRuntime.Durable.Stores;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
@@ -25,7 +24,7 @@ public sealed partial class DurableEngine : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, InstanceMailbox> _mailboxes = new(StringComparer.Ordinal);
-    private readonly Channel<InstanceMailbox> _readyInstances = Channel.CreateUnbounded<InstanceMailbox>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly WorkQueue<InstanceMailbox> _readyInstances = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _orchestrationWorkers = [];
     private long _lastId;
@@ -116,7 +115,7 @@ public sealed partial class DurableEngine : IAsyncDisposable
         }
 
         await _stopping.CancelAsync();
-        _readyInstances.Writer.TryComplete();
+        _readyInstances.Complete();
         StopTimers();
         var all = _orchestrationWorkers.Concat(StopActivityPool()).ToArray();
         try
@@ -159,7 +158,7 @@ public sealed partial class DurableEngine : IAsyncDisposable
             if (!mailbox.Scheduled)
             {
                 mailbox.Scheduled = true;
-                _readyInstances.Writer.TryWrite(mailbox);
+                _readyInstances.TryWrite(mailbox);
             }
         }
     }
@@ -169,7 +168,7 @@ public sealed partial class DurableEngine : IAsyncDisposable
         ActivityWorkers: Volatile.Read(ref _activityWorkers),
         BusyActivityWorkers: Volatile.Read(ref _activityWorkers) - Volatile.Read(ref _idleActivityWorkers),
         ActivityBacklog: Math.Max(0, Volatile.Read(ref _activityBacklog)),
-        ReadyOrchestrations: _readyInstances.Reader.Count,
+        ReadyOrchestrations: _readyInstances.Count,
         CachedOrchestrations: _cache.Count,
         PendingTimers: PendingTimerCount);
 }

@@ -10,19 +10,25 @@ namespace LocalRuntime.Durable.Engine;
 internal sealed class Episode(DurableEngine engine, OrchestrationSession session, InstanceMailbox mailbox)
 {
     private readonly List<HistoryEvent> _newEvents = [];
-    private readonly List<OrchestrationMessage> _outbound = [];
-    private readonly List<ActivityWorkItem> _activities = [];
-    private readonly List<InstanceState> _newInstances = [];
+
+    // Most episodes send nothing, start nothing: these lists are made on first use.
+    private List<OrchestrationMessage>? _outbound;
+    private List<ActivityWorkItem>? _activities;
+    private List<InstanceState>? _newInstances;
+    private List<OrchestrationMessage> _work = [];
+    private int _next;
     private InstanceState _state = session.State;
     private DateTime _now;
     private bool _replaceHistory;
     private bool _stateChanged;
 
     /// <summary>Ids of the messages this episode consumed (including dropped duplicates).</summary>
-    public List<long> Consumed { get; } = [];
+    public List<long> Consumed { get; private set; } = [];
 
     /// <summary>Whether nothing but dropped messages came of it.</summary>
-    public bool IsEmpty => _newEvents.Count == 0 && !_stateChanged && _outbound.Count == 0;
+    public bool IsEmpty => _newEvents.Count == 0 && !_stateChanged && (_outbound is null || _outbound.Count == 0);
+
+    private List<OrchestrationMessage> Outbound => _outbound ??= [];
 
     /// <summary>Whether the session is over (finished, or replaced by continue-as-new).</summary>
     public bool EndsSession { get; private set; }
@@ -41,9 +47,12 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
         session.LastEpisodeAt = _now;
         Context.SetCurrentTime(_now);
 
-        var queue = new Queue<OrchestrationMessage>(batch);
-        while (queue.TryDequeue(out var message))
+        Consumed = new List<long>(batch.Count);
+        _work = batch;
+        _next = 0;
+        while (_next < _work.Count)
         {
+            var message = _work[_next++];
             if (EndsSession || _state.IsTerminal || (message.ExecutionId is not null && message.ExecutionId != _state.ExecutionId))
             {
                 Consumed.Add(message.Id); // finished or stale execution: dropped
@@ -63,7 +72,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
             }
 
             Consumed.Add(message.Id);
-            Apply(e, queue);
+            Apply(e);
             CheckCompletion();
         }
 
@@ -87,12 +96,12 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
         NewEvents = _newEvents,
         ReplaceHistory = _replaceHistory,
         ConsumedMessageIds = Consumed,
-        OutboundMessages = _outbound,
-        NewActivities = _activities,
-        NewInstances = _newInstances,
+        OutboundMessages = (IReadOnlyList<OrchestrationMessage>?)_outbound ?? [],
+        NewActivities = (IReadOnlyList<ActivityWorkItem>?)_activities ?? [],
+        NewInstances = (IReadOnlyList<InstanceState>?)_newInstances ?? [],
     };
 
-    private void Apply(HistoryEvent e, Queue<OrchestrationMessage> queue)
+    private void Apply(HistoryEvent e)
     {
         switch (e.Type)
         {
@@ -139,12 +148,9 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
                 }
 
                 // Held messages go before whatever else is waiting, in their original order.
-                var rest = queue.ToList();
-                queue.Clear();
-                foreach (var m in held.Concat(rest))
-                {
-                    queue.Enqueue(m);
-                }
+                held.AddRange(_work.Skip(_next));
+                _work = held;
+                _next = 0;
 
                 break;
 
@@ -152,7 +158,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
                 Append(e);
                 foreach (var child in Context.OpenChildInstanceIds)
                 {
-                    _outbound.Add(Message(child, null, new HistoryEvent { Type = HistoryEventType.ExecutionTerminated, Timestamp = _now, Data = e.Data }));
+                    Outbound.Add(Message(child, null, new HistoryEvent { Type = HistoryEventType.ExecutionTerminated, Timestamp = _now, Data = e.Data }));
                 }
 
                 Finish(OrchestrationRuntimeStatus.Terminated, e.Data, null);
@@ -223,7 +229,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
                     TaskId = parent.TaskId,
                     Failure = failure ?? new TaskFailureDetails("TerminatedException", $"Sub-orchestration '{session.State.InstanceId}' was terminated: {output}", null, null),
                 };
-            _outbound.Add(Message(parent.InstanceId, parent.ExecutionId, outcome));
+            Outbound.Add(Message(parent.InstanceId, parent.ExecutionId, outcome));
         }
     }
 
@@ -231,16 +237,16 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
     {
         var executionId = Guid.NewGuid().ToString("N");
         var started = session.Started!;
-        _outbound.Clear();
+        _outbound?.Clear();
         foreach (var action in Context.TakeNewActions())
         {
             if (action.Kind == ActionKind.SendEvent)
             {
-                _outbound.Add(Message(action.TargetInstanceId!, null, new HistoryEvent { Type = HistoryEventType.EventRaised, Timestamp = _now, Name = action.Name, Data = action.Data }));
+                Outbound.Add(Message(action.TargetInstanceId!, null, new HistoryEvent { Type = HistoryEventType.EventRaised, Timestamp = _now, Name = action.Name, Data = action.Data }));
             }
         }
 
-        _outbound.Add(Message(_state.InstanceId, executionId, new HistoryEvent
+        Outbound.Add(Message(_state.InstanceId, executionId, new HistoryEvent
         {
             Type = HistoryEventType.ExecutionStarted,
             Timestamp = _now,
@@ -256,7 +262,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
         {
             foreach (var (name, data) in Context.UnprocessedEvents())
             {
-                _outbound.Add(Message(_state.InstanceId, executionId, new HistoryEvent { Type = HistoryEventType.EventRaised, Timestamp = _now, Name = name, Data = data }));
+                Outbound.Add(Message(_state.InstanceId, executionId, new HistoryEvent { Type = HistoryEventType.EventRaised, Timestamp = _now, Name = name, Data = data }));
             }
         }
 
@@ -275,7 +281,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
             {
                 case ActionKind.ScheduleTask:
                     Append(new HistoryEvent { Type = HistoryEventType.TaskScheduled, Timestamp = _now, TaskId = action.TaskId, Name = action.Name, Data = action.Data });
-                    _activities.Add(new ActivityWorkItem
+                    (_activities ??= []).Add(new ActivityWorkItem
                     {
                         Id = engine.NextId(),
                         InstanceId = _state.InstanceId,
@@ -288,7 +294,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
 
                 case ActionKind.CreateTimer:
                     Append(new HistoryEvent { Type = HistoryEventType.TimerCreated, Timestamp = _now, TaskId = action.TaskId, FireAt = action.FireAt });
-                    _outbound.Add(new OrchestrationMessage
+                    Outbound.Add(new OrchestrationMessage
                     {
                         Id = engine.NextId(),
                         InstanceId = _state.InstanceId,
@@ -304,7 +310,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
 
                 case ActionKind.SendEvent:
                     Append(new HistoryEvent { Type = HistoryEventType.EventSent, Timestamp = _now, TaskId = action.TaskId, Name = action.Name, InstanceId = action.TargetInstanceId, Data = action.Data });
-                    _outbound.Add(Message(action.TargetInstanceId!, null, new HistoryEvent { Type = HistoryEventType.EventRaised, Timestamp = _now, Name = action.Name, Data = action.Data }));
+                    Outbound.Add(Message(action.TargetInstanceId!, null, new HistoryEvent { Type = HistoryEventType.EventRaised, Timestamp = _now, Name = action.Name, Data = action.Data }));
                     break;
             }
         }
@@ -315,7 +321,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
         var childId = action.TargetInstanceId!;
         var executionId = Guid.NewGuid().ToString("N");
         Append(new HistoryEvent { Type = HistoryEventType.SubOrchestrationCreated, Timestamp = _now, TaskId = action.TaskId, Name = action.Name, InstanceId = childId, Data = action.Data });
-        _newInstances.Add(new InstanceState
+        (_newInstances ??= []).Add(new InstanceState
         {
             InstanceId = childId,
             Name = action.Name,
@@ -326,7 +332,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
             Input = action.Data,
             ParentInstanceId = _state.InstanceId,
         });
-        _outbound.Add(Message(childId, executionId, new HistoryEvent
+        Outbound.Add(Message(childId, executionId, new HistoryEvent
         {
             Type = HistoryEventType.ExecutionStarted,
             Timestamp = _now,

@@ -11,6 +11,9 @@ internal sealed class InstanceMailbox(string instanceId)
     /// <summary>Messages not yet handed to an episode.</summary>
     public List<OrchestrationMessage> Pending { get; set; } = [];
 
+    /// <summary>An emptied batch list kept for the next episode (saves a list per episode).</summary>
+    public List<OrchestrationMessage>? Spare { get; set; }
+
     /// <summary>Messages held back while the instance is suspended (still stored, not consumed).</summary>
     public List<OrchestrationMessage> Held { get; } = [];
 

@@ -16,6 +16,7 @@ internal sealed partial class LocalOrchestrationContext : TaskOrchestrationConte
     private readonly Dictionary<int, OpenTask> _open = [];
     private readonly Dictionary<int, PendingAction> _unmatched = [];
     private readonly List<PendingAction> _actions = [];
+    private readonly List<PendingAction> _taken = [];
     private readonly Dictionary<string, Queue<EventWaiter>> _waiters = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Queue<string?>> _buffered = new(StringComparer.OrdinalIgnoreCase);
     private readonly OrchestrationSynchronizationContext _sync = new();
@@ -268,10 +269,14 @@ internal sealed partial class LocalOrchestrationContext : TaskOrchestrationConte
     public IEnumerable<(string Name, string? Data)> UnprocessedEvents() =>
         _buffered.SelectMany(kv => kv.Value.Select(data => (kv.Key, data)));
 
-    /// <summary>Takes the actions the code made that history does not hold yet, in sequence order.</summary>
+    /// <summary>
+    /// Takes the actions the code made that history does not hold yet, in sequence order. The list is
+    /// reused by the next call: consume it before making more actions.
+    /// </summary>
     public List<PendingAction> TakeNewActions()
     {
-        var result = new List<PendingAction>(_unmatched.Count);
+        var result = _taken;
+        result.Clear();
         foreach (var action in _actions)
         {
             if (!action.Matched)

@@ -136,9 +136,10 @@ public sealed class InMemoryDurableStore : IDurableStore
             }
 
             record.History.AddRange(checkpoint.NewEvents);
-            foreach (var id in checkpoint.ConsumedMessageIds)
+            var consumed = checkpoint.ConsumedMessageIds;
+            for (var i = 0; i < consumed.Count; i++)
             {
-                _messages.Remove(id);
+                _messages.Remove(consumed[i]);
             }
 
             foreach (var child in checkpoint.NewInstances)
@@ -149,15 +150,17 @@ public sealed class InMemoryDurableStore : IDurableStore
                 }
             }
 
-            foreach (var message in checkpoint.OutboundMessages)
+            var outbound = checkpoint.OutboundMessages;
+            for (var i = 0; i < outbound.Count; i++)
             {
-                AddMessage(message);
+                AddMessage(outbound[i]);
             }
 
-            foreach (var activity in checkpoint.NewActivities)
+            var activities = checkpoint.NewActivities;
+            for (var i = 0; i < activities.Count; i++)
             {
-                _activities[activity.Id] = activity;
-                _maxId = Math.Max(_maxId, activity.Id);
+                _activities[activities[i].Id] = activities[i];
+                _maxId = Math.Max(_maxId, activities[i].Id);
             }
         }
 
