@@ -56,7 +56,7 @@ public static class SingleTaskOrchestrator
 
         entry = entry with { Status = WorkflowTaskStatus.Running, StartedAt = Now(context), Attempts = 1, StartSequence = 1, Version = 2 };
         await Index(context, entry);
-        var run = TaskRunner.RunAsync(context, task, RetryBackoff.Default);
+        var run = TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default);
         if (await Task.WhenAny(run, cancel) == cancel)
         {
             return await Finish(context, entry, WorkflowTaskStatus.Cancelled, null, "cancelled by client", 1);

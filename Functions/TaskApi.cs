@@ -183,7 +183,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index)
 
         return problems.Count == 0
             ? null
-            : ApiResults.Problem(422, "Unprocessable Entity", $"The task is invalid: {problems[0].Message}",
+            : ApiResults.Problem(ProblemStatus.For(problems).Status, ProblemStatus.For(problems).Title, $"The task is invalid: {problems[0].Message}",
                 problems.Select(p => new { code = p.Code, message = p.Message, task_ids = p.TaskIds, related = p.Related }).ToList());
     }
 

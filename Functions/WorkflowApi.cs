@@ -81,8 +81,9 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index)
             return ApiResults.Problem(404, "Not Found", $"No workflow with id '{id}'.");
         }
 
-        var (counts, cancelled) = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
-            ? instance.ReadOutputAs<WorkflowReport>() is { } report ? (report.Counts, report.Cancelled) : (null, false)
+        var report = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<WorkflowReport>() : null;
+        var (counts, cancelled) = report is not null
+            ? (report.Counts, report.Cancelled)
             : instance.ReadCustomStatusAs<WorkflowProgress>() is { } progress ? (progress.Counts, progress.Cancelled) : (null, false);
         var indexed = (await index.ListWorkflowAsync(id, context.CancellationToken)).ToDictionary(e => e.TaskId, StringComparer.Ordinal);
         var spec = instance.ReadInputAs<WorkflowSpec>();
@@ -97,7 +98,8 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index)
             instance.LastUpdatedAt,
             counts,
             tasks,
-            instance.FailureDetails?.ErrorMessage));
+            instance.FailureDetails?.ErrorMessage,
+            report?.Compensations is { Count: > 0 } compensations ? compensations : null));
     }
 
     /// <summary><c>POST /api/workflows/{id}/cancel</c>: stops dispatching; unfinished tasks become cancelled.</summary>
@@ -179,7 +181,15 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index)
         var problems = result.Problems.ToList();
         foreach (var task in spec.Tasks)
         {
-            if (!string.IsNullOrEmpty(task.TaskType) && !TaskTypes.IsKnown(task.TaskType))
+            if (task?.Compensate is { } compensate && !TaskTypes.IsKnown(compensate.TaskType))
+            {
+                problems.Add(new ValidationProblem(
+                    ValidationProblemCode.InvalidTaskType,
+                    string.Create(CultureInfo.InvariantCulture, $"Task '{task.TaskId}' has a compensation of unknown task_type '{compensate.TaskType}'."),
+                    [task.TaskId!]));
+            }
+
+            if (task is not null && !string.IsNullOrEmpty(task.TaskType) && !TaskTypes.IsKnown(task.TaskType))
             {
                 problems.Add(new ValidationProblem(
                     ValidationProblemCode.InvalidTaskType,
@@ -193,7 +203,8 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index)
             return null;
         }
 
-        return ApiResults.Problem(422, "Unprocessable Entity", $"The workflow is invalid: {problems[0].Message}",
+        var (status, title) = ProblemStatus.For(problems);
+        return ApiResults.Problem(status, title, $"The workflow is invalid: {problems[0].Message}",
             problems.Select(p => new { code = p.Code, message = p.Message, task_ids = p.TaskIds }).ToList());
     }
 

@@ -37,10 +37,7 @@ public static class WorkflowOrchestrator
 
         while (true)
         {
-            foreach (var task in run.DispatchReady(Now(context)))
-            {
-                pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAsync(context, task, RetryBackoff.Default));
-            }
+            Dispatch(context, run, pending);
 
             if (!indexing && run.HasIndexUpdates)
             {
@@ -68,13 +65,91 @@ public static class WorkflowOrchestrator
                 case WorkKind.IndexFlush:
                     indexing = false;
                     break;
+                case WorkKind.Batch:
+                    RecordBatch(run, item.Batch!, outcome, Now(context));
+                    break;
                 default:
                     Record(run, item.Task!, ((Task<TaskOutcome>)outcome).Result, Now(context));
                     break;
             }
         }
 
+        if (run.CancelReason is null && run.Counts().Failed > 0)
+        {
+            await CompensateAsync(context, run);
+        }
+
         return run.Report();
+    }
+
+    /// <summary>
+    /// Starts every ready task. Large workflows hand activity tasks to batch sub-orchestrations so no
+    /// history grows past a few thousand events; tasks that wait in the orchestrator (delay, approval)
+    /// always run here, where their timers and events arrive.
+    /// </summary>
+    private static void Dispatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending)
+    {
+        var ready = run.DispatchReady(Now(context));
+        var batched = run.Spec.Tasks.Count > TaskBatchOrchestrator.Threshold;
+        var batch = new List<TaskSpec>();
+        foreach (var task in ready)
+        {
+            if (batched && !TaskRunner.RunsInOrchestrator(task.TaskType))
+            {
+                batch.Add(task);
+                if (batch.Count == TaskBatchOrchestrator.MaxBatchSize)
+                {
+                    StartBatch(context, pending, batch);
+                    batch = [];
+                }
+
+                continue;
+            }
+
+            pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default));
+        }
+
+        if (batch.Count > 0)
+        {
+            StartBatch(context, pending, batch);
+        }
+    }
+
+    private static void StartBatch(TaskOrchestrationContext context, CompletionQueue<WorkItem> pending, List<TaskSpec> tasks) =>
+        pending.Add(
+            new WorkItem(WorkKind.Batch, null, tasks),
+            context.CallSubOrchestratorAsync<IReadOnlyList<TaskOutcome>>(nameof(TaskBatchOrchestrator), new TaskBatch(context.InstanceId, tasks)));
+
+    private static void RecordBatch(WorkflowRun run, IReadOnlyList<TaskSpec> tasks, Task outcome, DateTimeOffset now)
+    {
+        if (outcome.IsCompletedSuccessfully)
+        {
+            var outcomes = ((Task<IReadOnlyList<TaskOutcome>>)outcome).Result;
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                Record(run, tasks[i], outcomes[i], now);
+            }
+
+            return;
+        }
+
+        var error = outcome.Exception?.InnerException is TaskFailedException failed ? failed.FailureDetails.ErrorMessage : "batch failed";
+        foreach (var task in tasks)
+        {
+            Record(run, task, new TaskOutcome(false, null, error, 1), now);
+        }
+    }
+
+    /// <summary>Runs the compensations of completed tasks, dependents before their dependencies, one at a time.</summary>
+    private static async Task CompensateAsync(TaskOrchestrationContext context, WorkflowRun run)
+    {
+        foreach (var taskId in run.Scheduler.GetCompensationOrder())
+        {
+            var original = run.Spec.Tasks.First(t => t.TaskId == taskId);
+            var undo = new TaskSpec($"{taskId}:compensate", original.Compensate!.TaskType, original.Compensate.Payload, MaxRetries: original.MaxRetries, Timeout: original.Timeout);
+            var outcome = await TaskRunner.RunAsync(context, context.InstanceId, undo, RetryBackoff.Default);
+            run.RecordCompensation(taskId, outcome);
+        }
     }
 
     private static void Record(WorkflowRun run, TaskSpec task, TaskOutcome outcome, DateTimeOffset now)
@@ -102,9 +177,10 @@ public static class WorkflowOrchestrator
         Task,
         Cancel,
         IndexFlush,
+        Batch,
     }
 
-    private sealed record WorkItem(WorkKind Kind, TaskSpec? Task)
+    private sealed record WorkItem(WorkKind Kind, TaskSpec? Task, IReadOnlyList<TaskSpec>? Batch = null)
     {
         public static readonly WorkItem Cancel = new(WorkKind.Cancel, null);
 

@@ -57,6 +57,9 @@ public sealed record WorkflowReport
 
     /// <summary>Whether a client cancelled the workflow.</summary>
     public bool Cancelled { get; init; }
+
+    /// <summary>Compensations run after a failure, in the order they ran.</summary>
+    public IReadOnlyList<CompensationReport> Compensations { get; init; } = [];
 }
 
 /// <summary>The custom status of a running workflow: small on purpose; task states live in the task index.</summary>
@@ -64,3 +67,11 @@ public sealed record WorkflowReport
 /// <param name="Counts">Tasks by status.</param>
 /// <param name="Cancelled">Whether a client cancelled it.</param>
 public sealed record WorkflowProgress(string WorkflowId, WorkflowCounts Counts, bool Cancelled);
+
+/// <summary>How one compensation went.</summary>
+/// <param name="TaskId">The task it undid.</param>
+/// <param name="Status">Completed or failed.</param>
+/// <param name="Result">Its result.</param>
+/// <param name="Error">Why it failed.</param>
+/// <param name="Attempts">Attempts made.</param>
+public sealed record CompensationReport(string TaskId, WorkflowTaskStatus Status, JsonElement? Result, string? Error, int Attempts);

@@ -29,7 +29,8 @@ public sealed record WorkflowView(
     DateTimeOffset LastUpdatedAt,
     WorkflowCounts? Counts,
     IReadOnlyList<TaskView> Tasks,
-    string? Error);
+    string? Error,
+    IReadOnlyList<CompensationReport>? Compensations = null);
 
 /// <summary>The 202 body of a submission: Durable's check-status shape (camelCase) plus our own status URL.</summary>
 public sealed record CheckStatusBody(

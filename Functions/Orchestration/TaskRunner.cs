@@ -16,19 +16,23 @@ namespace ServerlessTasks.Functions.Orchestration;
 public static class TaskRunner
 {
     /// <summary>Runs the task to its final outcome; never throws for task failures.</summary>
-    public static async Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, TaskSpec task, RetryBackoff backoff)
+    /// <param name="context">The orchestration running it.</param>
+    /// <param name="workflowId">The workflow it belongs to (part of its idempotency key and jitter seed).</param>
+    /// <param name="task">The task.</param>
+    /// <param name="backoff">The back-off between attempts.</param>
+    public static async Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(backoff);
         var maxRetries = task.MaxRetries ?? 0;
-        var seed = RetryBackoff.CreateSeed(context.InstanceId, task.TaskId!);
+        var seed = RetryBackoff.CreateSeed(workflowId, task.TaskId!);
         for (var attempt = 1; ; attempt++)
         {
             string error;
             try
             {
-                var result = await RunAttemptAsync(context, task, attempt);
+                var result = await RunAttemptAsync(context, workflowId, task, attempt);
                 return new TaskOutcome(true, result, null, attempt);
             }
             catch (TaskFailedException failed)
@@ -53,7 +57,7 @@ public static class TaskRunner
         }
     }
 
-    private static Task<JsonElement?> RunAttemptAsync(TaskOrchestrationContext context, TaskSpec task, int attempt) =>
+    private static Task<JsonElement?> RunAttemptAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, int attempt) =>
         task.TaskType.ToLowerInvariant() switch
         {
             TaskTypes.Delay => DelayAsync(context, task),
@@ -62,7 +66,7 @@ public static class TaskRunner
                 context,
                 context.CallActivityAsync<JsonElement?>(
                     TaskTypes.ActivityFor(task.TaskType),
-                    new TaskInvocation(context.InstanceId, task.TaskId!, task.TaskType, task.Payload, attempt)),
+                    new TaskInvocation(workflowId, task.TaskId!, task.TaskType, task.Payload, attempt)),
                 task.Timeout),
         };
 
@@ -103,6 +107,10 @@ public static class TaskRunner
             throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"no approval within {timeout} s"));
         }
     }
+
+    /// <summary>Whether a task type only waits in the orchestrator (timers, events) rather than running an activity.</summary>
+    public static bool RunsInOrchestrator(string taskType) =>
+        taskType.Equals(TaskTypes.Delay, StringComparison.OrdinalIgnoreCase) || taskType.Equals(TaskTypes.Approval, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The event that approves an <c>approval</c> task.</summary>
     public static string ApprovalEventName(string taskId) => $"approval:{taskId}";

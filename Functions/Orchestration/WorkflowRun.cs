@@ -17,6 +17,7 @@ public sealed class WorkflowRun
     private readonly Dictionary<string, TaskRecord> _records;
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _createdAt;
+    private readonly List<CompensationReport> _compensations = [];
     private long _sequence;
     private long _version;
 
@@ -165,6 +166,13 @@ public sealed class WorkflowRun
         return updates;
     }
 
+    /// <summary>Records how a completed task's compensation went.</summary>
+    public void RecordCompensation(string taskId, TaskOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        _compensations.Add(new CompensationReport(taskId, outcome.Succeeded ? WorkflowTaskStatus.Completed : WorkflowTaskStatus.Failed, outcome.Result, outcome.Error, outcome.Attempts));
+    }
+
     /// <summary>The full report: every task.</summary>
     public WorkflowReport Report() => new()
     {
@@ -172,6 +180,7 @@ public sealed class WorkflowRun
         Counts = Counts(),
         Tasks = [.. Spec.Tasks.Select(ReportOf)],
         Cancelled = CancelReason is not null,
+        Compensations = [.. _compensations],
     };
 
     private TaskReport ReportOf(TaskSpec spec)
