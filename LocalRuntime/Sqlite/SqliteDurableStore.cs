@@ -422,6 +422,11 @@ public sealed class SqliteDurableStore : IDurableStore
             // NORMAL is safe against process crashes in WAL mode (see the class remarks); FULL adds an
             // fsync per commit for power-loss durability.
             Execute(connection, _options.FlushEveryCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+
+            // Checkpoint the WAL into the database every 4,096 pages (16 MB) instead of SQLite's 1,000: each
+            // checkpoint syncs the file, and with many small group commits that sync dominated the commit cost.
+            // Durability is unchanged (a commit is durable once in the WAL); the WAL file just grows larger.
+            Execute(connection, "PRAGMA wal_autocheckpoint = 4096");
             EnsureSchema(connection);
             return new SqliteWriter(connection, _options.MaxBatchSize, "SqliteDurableStore writer " + Path.GetFileName(DatabasePath));
         }

@@ -22,6 +22,12 @@ internal sealed class SqliteWriter : IDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<WriteRequest> _batch = [];
 
+    /// <summary>Wakes the writer thread directly (no thread-pool hop in between) when it sleeps.</summary>
+    private readonly SemaphoreSlim _wake = new(0);
+
+    /// <summary>1 while the writer thread is about to sleep or sleeping on <see cref="_wake"/>.</summary>
+    private int _sleeping;
+
     private readonly Statement _begin;
     private readonly Statement _commit;
     private readonly Statement _rollback;
@@ -108,6 +114,7 @@ internal sealed class SqliteWriter : IDisposable
     public Task<T> Enqueue<T>(WriteRequest<T> request)
     {
         ObjectDisposedException.ThrowIf(!_requests.Writer.TryWrite(request), typeof(SqliteDurableStore));
+        WakeWriter();
         return request.Task;
     }
 
@@ -115,7 +122,16 @@ internal sealed class SqliteWriter : IDisposable
     public Task StopAsync()
     {
         _requests.Writer.TryComplete();
+        WakeWriter();
         return _stopped.Task;
+    }
+
+    private void WakeWriter()
+    {
+        if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+        {
+            _wake.Release();
+        }
     }
 
     public void Dispose()
@@ -132,6 +148,7 @@ internal sealed class SqliteWriter : IDisposable
         }
 
         _connection.Dispose();
+        _wake.Dispose();
     }
 
     // ---- Operations, run on the writer thread inside a transaction ----
@@ -298,14 +315,22 @@ internal sealed class SqliteWriter : IDisposable
             {
                 if (!reader.TryRead(out var first))
                 {
-                    var wait = reader.WaitToReadAsync();
-                    var more = wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
-                    if (!more)
+                    // Announce the sleep, then look again: a request queued in between either is seen here
+                    // or finds the flag set and releases the semaphore, so no wake-up is lost.
+                    Volatile.Write(ref _sleeping, 1);
+                    if (reader.TryRead(out first))
+                    {
+                        Interlocked.Exchange(ref _sleeping, 0);
+                    }
+                    else if (reader.Completion.IsCompleted)
                     {
                         break;
                     }
-
-                    continue;
+                    else
+                    {
+                        _wake.Wait();
+                        continue;
+                    }
                 }
 
                 _batch.Add(first);
