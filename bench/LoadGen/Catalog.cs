@@ -7,25 +7,40 @@ internal static class Catalog
 
     public static List<Scenario> Build(Options options)
     {
-        var all = new List<Scenario>
-        {
-            FanOut(StoreKind.Memory, 10_000, ">= 50,000/s, <= 1 s, <= 50 MB", r => r.EngineRate >= 50_000 && r.EngineMedian.TotalSeconds <= 1 && r.EnginePeakHeap <= 50L << 20),
-            FanOut(StoreKind.Sqlite, 10_000, ">= 5,000/s", r => r.EngineRate >= 5_000),
-            Sequence(StoreKind.Memory, 1_000, "<= 50 us/step", r => r.MicrosecondsPerUnit <= 50),
-            Sequence(StoreKind.Sqlite, 1_000, ">= 1,500 steps/s", r => r.EngineRate >= 1_500),
-            Chains(StoreKind.Memory, 1_000, 5),
-            Chains(StoreKind.Sqlite, 1_000, 5),
-        };
-
+        // Members of a scaling group (same shape, N and 2N) are listed together and measured round-robin.
+        var all = new List<Scenario>();
         if (!options.Quick)
         {
-            // Linear scaling: the same shapes at N and 2N (10,000 fan-out and 1,000 steps are above).
             all.Add(FanOut(StoreKind.Memory, 5_000, "scaling", null));
+        }
+
+        all.Add(FanOut(StoreKind.Memory, 10_000, ">= 50,000/s, <= 1 s, <= 50 MB", r => r.EngineRate >= 50_000 && r.EngineMedian.TotalSeconds <= 1 && r.EnginePeakHeap <= 50L << 20));
+        if (!options.Quick)
+        {
             all.Add(FanOut(StoreKind.Memory, 20_000, "scaling", null));
+        }
+
+        all.Add(FanOut(StoreKind.Sqlite, 10_000, ">= 5,000/s", r => r.EngineRate >= 5_000));
+        if (!options.Quick)
+        {
             all.Add(FanOut(StoreKind.Sqlite, 20_000, "scaling", null));
+        }
+
+        all.Add(Sequence(StoreKind.Memory, 1_000, "<= 50 us/step", r => r.MicrosecondsPerUnit <= 50));
+        if (!options.Quick)
+        {
             all.Add(Sequence(StoreKind.Memory, 2_000, "scaling", null));
             all.Add(Sequence(StoreKind.Memory, 4_000, "scaling", null));
         }
+
+        all.Add(Sequence(StoreKind.Sqlite, 1_000, ">= 1,500 steps/s", r => r.EngineRate >= 1_500));
+        if (!options.Quick)
+        {
+            all.Add(Sequence(StoreKind.Sqlite, 2_000, "scaling", null));
+        }
+
+        all.Add(Chains(StoreKind.Memory, 1_000, 5));
+        all.Add(Chains(StoreKind.Sqlite, 1_000, 5));
 
         if (options.Http is { } baseUrl)
         {

@@ -17,24 +17,40 @@ var skipped = new List<string>();
 
 Console.Error.WriteLine($"LoadGen: {scenarios.Count} scenarios, {options.Warmup} warm-up + {options.Runs} measured runs each, " +
     $"{Environment.ProcessorCount} cores, GC server={System.Runtime.GCSettings.IsServerGC}, deadline {options.MaxSeconds} s.");
-for (var index = 0; index < scenarios.Count; index++)
+
+// One unmeasured pass over everything first, so tiered JIT has optimised the engine's hot paths
+// before any scenario is measured (otherwise whichever runs first looks slow).
+Console.Error.WriteLine("Warm-up pass over all scenarios...");
+foreach (var scenario in scenarios)
 {
-    var scenario = scenarios[index];
+    await using var rig = scenario.Store is { } kind ? await EngineRig.StartAsync(kind) : null;
+    await scenario.Raw();
+    await scenario.Engine(rig);
+}
+
+// Scenarios of one scaling group (the same shape at N, 2N, ...) are measured round-robin, run by
+// run, so the time ratios between sizes are taken side by side under the same machine load.
+var groups = scenarios.GroupBy(s => s.ScalingGroup ?? s.Name + "/" + s.Store).ToList();
+var done = 0;
+foreach (var group in groups)
+{
+    var members = group.ToList();
     if (deadline.Elapsed.TotalSeconds > options.MaxSeconds)
     {
-        skipped.Add($"{scenario.Name} (deadline reached)");
+        skipped.AddRange(members.Select(m => $"{m.Name} (deadline reached)"));
         continue;
     }
 
-    var label = $"[{index + 1}/{scenarios.Count}] {scenario.Name}";
+    var label = $"[{done + 1}-{done + members.Count}/{scenarios.Count}]";
+    done += members.Count;
     try
     {
-        results.Add(await RunScenarioAsync(scenario, label));
+        results.AddRange(await RunGroupAsync(members, label));
     }
     catch (Exception ex)
     {
         Console.Error.WriteLine($"{label}: FAILED {ex.GetType().Name}: {ex.Message}");
-        skipped.Add($"{scenario.Name} (failed: {ex.Message})");
+        skipped.AddRange(members.Select(m => $"{m.Name} (failed: {ex.Message})"));
     }
 }
 
@@ -48,27 +64,31 @@ if (options.Out is { } path)
 
 return skipped.Count == 0 ? 0 : 1;
 
-async Task<Result> RunScenarioAsync(Scenario scenario, string label)
+async Task<List<Result>> RunGroupAsync(List<Scenario> group, string label)
 {
-    var engine = new List<Sample>();
-    var raw = new List<Sample>();
+    var engine = group.Select(_ => new List<Sample>()).ToList();
+    var raw = group.Select(_ => new List<Sample>()).ToList();
     for (var run = -options.Warmup; run < options.Runs; run++)
     {
-        // A fresh engine and store per run (started outside the measurement), so the heap and the
-        // store hold only this run's work. Raw and engine runs alternate so noise lands on both alike.
-        await using var rig = scenario.Store is { } kind ? await EngineRig.StartAsync(kind) : null;
-        var r = await Harness.MeasureAsync(scenario.Raw);
-        var e = await Harness.MeasureAsync(() => scenario.Engine(rig));
-        var phase = run < 0 ? "warm-up" : $"run {run + 1}/{options.Runs}";
-        Console.Error.WriteLine($"{label} ({scenario.Store?.ToString().ToLowerInvariant() ?? "http"}): {phase} engine {Format.Ms(e.Elapsed)}, raw {Format.Ms(r.Elapsed)}, peak heap {Format.Mb(e.PeakHeapBytes)}");
-        if (run >= 0)
+        for (var i = 0; i < group.Count; i++)
         {
-            engine.Add(e);
-            raw.Add(r);
+            // A fresh engine and store per run (started outside the measurement), so the heap and the
+            // store hold only this run's work. Raw and engine runs alternate so noise lands on both alike.
+            var scenario = group[i];
+            await using var rig = scenario.Store is { } kind ? await EngineRig.StartAsync(kind) : null;
+            var r = await Harness.MeasureAsync(scenario.Raw);
+            var e = await Harness.MeasureAsync(() => scenario.Engine(rig));
+            var phase = run < 0 ? "warm-up" : $"run {run + 1}/{options.Runs}";
+            Console.Error.WriteLine($"{label} {scenario.Name} ({scenario.Store?.ToString().ToLowerInvariant() ?? "http"}): {phase} engine {Format.Ms(e.Elapsed)}, raw {Format.Ms(r.Elapsed)}, peak heap {Format.Mb(e.PeakHeapBytes)}");
+            if (run >= 0)
+            {
+                engine[i].Add(e);
+                raw[i].Add(r);
+            }
         }
     }
 
-    return new Result(scenario, engine, raw);
+    return [.. group.Select((scenario, i) => new Result(scenario, engine[i], raw[i]))];
 }
 
 /// <summary>Command-line options.</summary>

@@ -61,7 +61,7 @@ public class ColdReplayBenchmarks
 /// </summary>
 public class CachedResumeBenchmarks
 {
-    private const int StepsPerInvoke = 200;
+    private const int StepsPerInvoke = 1_000;
     private DurableEngine _engine = null!;
     private OrchestrationSession _session = null!;
     private InstanceMailbox _mailbox = null!;

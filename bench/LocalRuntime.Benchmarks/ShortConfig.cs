@@ -9,7 +9,7 @@ namespace LocalRuntime.Benchmarks;
 
 /// <summary>
 /// A short job that fits a shared 2-core machine: one launch, in process (no generated project to
-/// build), 2 warm-up and 7 measured iterations; memory diagnoser on; ratios to the baseline shown.
+/// build), 3 warm-up and 15 measured iterations; memory diagnoser on; ratios to the baseline shown.
 /// </summary>
 public sealed class ShortConfig : ManualConfig
 {
@@ -18,8 +18,8 @@ public sealed class ShortConfig : ManualConfig
         AddJob(Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithLaunchCount(1)
-            .WithWarmupCount(2)
-            .WithIterationCount(7)
+            .WithWarmupCount(3)
+            .WithIterationCount(15)
             .WithUnrollFactor(1)
             .WithInvocationCount(1)
             .WithId("Short"));
