@@ -21,7 +21,7 @@ public sealed class WorkflowRun
     private long _sequence;
     private long _version;
 
-    /// <summary>Starts a run at <paramref name="now"/>; every task starts out as changed (pending).</summary>
+    /// <summary>Starts a run at <paramref name="now"/>. Tasks reach the index when they first change; until then readers show them pending from the spec.</summary>
     public WorkflowRun(string workflowId, WorkflowSpec spec, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -30,7 +30,6 @@ public sealed class WorkflowRun
         _createdAt = now;
         Scheduler = DagScheduler.Create(spec, TaskGraph.Create(spec), new StrictPriorityWithAgingPolicy(), now);
         _records = spec.Tasks.ToDictionary(t => t.TaskId!, t => new TaskRecord(t), StringComparer.Ordinal);
-        _changed.UnionWith(_records.Keys);
     }
 
     /// <summary>The workflow id.</summary>
