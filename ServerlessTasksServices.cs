@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessTasks.Activities.Callbacks;
 using ServerlessTasks.Activities.Http;
 using ServerlessTasks.TaskIndex;
+using ServerlessTasks.Webhooks;
 
 namespace ServerlessTasks;
 
@@ -24,17 +26,39 @@ public static class ServerlessTasksServices
         };
     }
 
+    /// <summary>
+    /// The callback store (deliveries, dead letters, disabled endpoints), on the same provider as the task index:
+    /// <c>sqlite</c> (file <c>Webhooks:StorePath</c>, default <c>.data/callbacks.db</c>) or <c>memory</c>.
+    /// </summary>
+    public static ICallbackStore CreateCallbackStore(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return (configuration["TaskIndex:Provider"] ?? "sqlite").ToLowerInvariant() switch
+        {
+            "memory" => new InMemoryCallbackStore(),
+            "sqlite" => new SqliteCallbackStore(configuration["Webhooks:StorePath"] ?? Path.Combine(".data", "callbacks.db")),
+            var other => throw new InvalidOperationException($"Unknown TaskIndex:Provider '{other}'; use 'sqlite' or 'memory'."),
+        };
+    }
+
     /// <summary>Registers the app's services.</summary>
     public static IServiceCollection AddServerlessTasks(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        var guard = OutboundAddressGuard.ForEnvironment(configuration["AZURE_FUNCTIONS_ENVIRONMENT"] ?? Environment.GetEnvironmentVariable("AZURE_FUNCTIONS_ENVIRONMENT"));
-        services.AddSingleton(guard);
+        // Read when first resolved (not now), so configuration added after this call (hosts, tests) decides the mode.
+        bool Development() => OutboundAddressGuard.IsDevelopment(configuration["AZURE_FUNCTIONS_ENVIRONMENT"] ?? Environment.GetEnvironmentVariable("AZURE_FUNCTIONS_ENVIRONMENT"));
+        services.TryAddSingleton<IHostAddressResolver, DnsHostAddressResolver>();
+        services.TryAddSingleton(sp => new OutboundAddressGuard(Development(), sp.GetRequiredService<IHostAddressResolver>()));
         services.AddHttpClient<HttpTaskClient>()
-            .ConfigurePrimaryHttpMessageHandler(() => guard.CreateHandler())
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundAddressGuard>().CreateHandler())
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // per-task timeouts apply
         services.TryAddSingleton<ITaskIndex>(_ => CreateTaskIndex(configuration));
+        services.TryAddSingleton(_ => WebhookOptions.FromConfiguration(configuration, Development()));
+        services.TryAddSingleton<ICallbackStore>(_ => CreateCallbackStore(configuration));
+        services.AddHttpClient<WebhookClient>()
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundAddressGuard>().CreateHandler())
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // the per-attempt timeout runs on TimeProvider
         return services;
     }
 }

@@ -128,6 +128,7 @@ public static class SingleTaskOrchestrator
             Version = 3,
         };
         await Index(context, final);
+        await Callbacks.CallbackStarter.ForTaskAsync(context, final); // never changes the result
         return final;
     }
 

@@ -7,16 +7,19 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using ServerlessTasks.Activities;
+using ServerlessTasks.Activities.Http;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Validation;
+using ServerlessTasks.Functions.Callbacks;
 using ServerlessTasks.Functions.Contracts;
 using ServerlessTasks.Functions.Http;
 using ServerlessTasks.TaskIndex;
+using ServerlessTasks.Webhooks;
 
 namespace ServerlessTasks.Functions;
 
 /// <summary>The task endpoints (the seed's task API): submit one task, read it, list tasks.</summary>
-public sealed class TaskApi(TimeProvider time, ITaskIndex index)
+public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddressGuard outbound, ICallbackStore callbacks)
 {
     private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
     private readonly WorkflowValidator _validator = new();
@@ -40,7 +43,8 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index)
         }
 
         var task = string.IsNullOrEmpty(submitted!.TaskId) ? submitted with { TaskId = Guid.NewGuid().ToString("N") } : submitted;
-        var invalid = await ValidateAsync(task, context.CancellationToken);
+        var invalid = await ValidateAsync(task, context.CancellationToken)
+            ?? await CallbackProblems.CheckAsync(outbound, null, [task], context.CancellationToken);
         if (invalid is not null)
         {
             return invalid;
@@ -90,15 +94,17 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index)
         ArgumentNullException.ThrowIfNull(client);
         var instanceId = TaskIndexEntry.SingleTaskWorkflowId(taskId);
         var entry = await index.GetAsync(instanceId, taskId, context.CancellationToken);
+        var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, context.CancellationToken);
+        var spec = instance?.ReadInputAs<TaskSpec>();
+        var callback = await CallbackStateView.ForAsync(callbacks, instanceId, spec?.Callback?.Url, context.CancellationToken);
         if (entry is not null)
         {
-            return ApiResults.Json(TaskView.From(entry));
+            return ApiResults.Json(TaskView.From(entry) with { Callback = callback });
         }
 
         // Accepted but not indexed yet: the orchestration exists, so the task is pending.
-        var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, context.CancellationToken);
-        return instance?.ReadInputAs<TaskSpec>() is { } spec
-            ? ApiResults.Json(TaskView.Pending(instanceId, spec, instance.CreatedAt))
+        return spec is not null
+            ? ApiResults.Json(TaskView.Pending(instanceId, spec, instance!.CreatedAt) with { Callback = callback })
             : ApiResults.Problem(404, "Not Found", $"No task with id '{taskId}'.");
     }
 

@@ -7,16 +7,19 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using ServerlessTasks.Activities;
+using ServerlessTasks.Activities.Http;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Validation;
+using ServerlessTasks.Functions.Callbacks;
 using ServerlessTasks.Functions.Contracts;
 using ServerlessTasks.Functions.Http;
 using ServerlessTasks.TaskIndex;
+using ServerlessTasks.Webhooks;
 
 namespace ServerlessTasks.Functions;
 
 /// <summary>The workflow endpoints: submit a DAG, read its state.</summary>
-public sealed class WorkflowApi(TimeProvider time, ITaskIndex index)
+public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAddressGuard outbound, ICallbackStore callbacks)
 {
     private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
     private readonly WorkflowValidator _validator = new();
@@ -37,7 +40,7 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index)
         }
 
         var spec = WithIds(submitted!);
-        var invalid = Validate(spec);
+        var invalid = Validate(spec) ?? await CallbackProblems.CheckAsync(outbound, spec.Callback, spec.Tasks, context.CancellationToken);
         if (invalid is not null)
         {
             return invalid;
@@ -99,7 +102,8 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index)
             counts,
             tasks,
             instance.FailureDetails?.ErrorMessage,
-            report?.Compensations is { Count: > 0 } compensations ? compensations : null));
+            report?.Compensations is { Count: > 0 } compensations ? compensations : null,
+            await CallbackStateView.ForAsync(callbacks, id, spec?.Callback?.Url, context.CancellationToken)));
     }
 
     /// <summary><c>POST /api/workflows/{id}/cancel</c>: stops dispatching; unfinished tasks become cancelled.</summary>

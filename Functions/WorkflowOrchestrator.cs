@@ -79,7 +79,9 @@ public static class WorkflowOrchestrator
             await CompensateAsync(context, run);
         }
 
-        return run.Report();
+        var report = run.Report();
+        await Callbacks.CallbackStarter.ForWorkflowAsync(context, spec.Callback, report); // never changes the result
+        return report;
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ public sealed record TaskView(
     long StartSequence,
     long FinishSequence)
 {
+    /// <summary>The completion callback's state, when the submission asked for one (single tasks).</summary>
+    public Callbacks.CallbackStateView? Callback { get; init; }
+
     /// <summary>The view of an index entry.</summary>
     public static TaskView From(TaskIndexEntry entry)
     {

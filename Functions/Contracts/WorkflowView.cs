@@ -30,7 +30,8 @@ public sealed record WorkflowView(
     WorkflowCounts? Counts,
     IReadOnlyList<TaskView> Tasks,
     string? Error,
-    IReadOnlyList<CompensationReport>? Compensations = null);
+    IReadOnlyList<CompensationReport>? Compensations = null,
+    Callbacks.CallbackStateView? Callback = null);
 
 /// <summary>The 202 body of a submission: Durable's check-status shape (camelCase) plus our own status URL.</summary>
 public sealed record CheckStatusBody(

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Microsoft.DurableTask;
+using ServerlessTasks.Activities.Callbacks;
+using ServerlessTasks.Domain.Model;
+using ServerlessTasks.Functions.Contracts;
+using ServerlessTasks.TaskIndex;
+
+namespace ServerlessTasks.Functions.Callbacks;
+
+/// <summary>
+/// What the workflow and task orchestrators call when they finish: if the submission asked for a callback,
+/// start its delivery orchestration (through an activity, idempotent by delivery id). Deterministic; a
+/// failure to start is swallowed here because callbacks never change a workflow's result.
+/// </summary>
+public static class CallbackStarter
+{
+    private static readonly TaskOptions StartRetry = TaskOptions.FromRetryPolicy(
+        new RetryPolicy(maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
+
+    /// <summary>Starts the completion callback of a workflow, if it has one.</summary>
+    public static Task ForWorkflowAsync(TaskOrchestrationContext context, CallbackSpec? callback, WorkflowReport report)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(report);
+        if (callback is null || !callback.EffectiveEvents.Contains(CallbackEventKind.Completed))
+        {
+            return Task.CompletedTask;
+        }
+
+        var status = report.Cancelled ? "cancelled" : report.Counts.Failed > 0 ? "failed" : "completed";
+        var result = status == "completed"
+            ? JsonSerializer.SerializeToElement(report.Tasks.ToDictionary(t => t.TaskId, t => t.Result, StringComparer.Ordinal))
+            : (JsonElement?)null;
+        var error = status == "completed" ? null : report.Tasks.FirstOrDefault(t => t.Status == WorkflowTaskStatus.Failed)?.Error ?? status;
+        return StartAsync(context, new CallbackNotice(
+            report.WorkflowId, null, "completed", callback.Url, callback.Token, status, result, error, null, Now(context)));
+    }
+
+    /// <summary>Starts the completion callback of a single task, if its submission has one.</summary>
+    public static Task ForTaskAsync(TaskOrchestrationContext context, TaskIndexEntry final)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(final);
+        var callback = context.GetInput<TaskSpec>()?.Callback;
+        if (callback is null || !callback.EffectiveEvents.Contains(CallbackEventKind.Completed))
+        {
+            return Task.CompletedTask;
+        }
+
+        var result = final.Result is null ? (JsonElement?)null : JsonSerializer.Deserialize<JsonElement>(final.Result);
+        return StartAsync(context, new CallbackNotice(
+            final.WorkflowId, final.TaskId, "completed", callback.Url, callback.Token, final.Status.ToString().ToLowerInvariant(), result, final.Error, final.Hlc, Now(context)));
+    }
+
+    private static async Task StartAsync(TaskOrchestrationContext context, CallbackNotice notice)
+    {
+        try
+        {
+            await context.CallActivityAsync<bool>(nameof(CallbackActivities.StartCallbackDelivery), notice, StartRetry);
+        }
+        catch (TaskFailedException)
+        {
+            // The callback store or the engine refused even after retries: the workflow's result stands regardless.
+        }
+    }
+
+    private static DateTimeOffset Now(TaskOrchestrationContext context) =>
+        new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
+}

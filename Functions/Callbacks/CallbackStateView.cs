@@ -1,0 +1,61 @@
+using ServerlessTasks.Webhooks;
+
+namespace ServerlessTasks.Functions.Callbacks;
+
+/// <summary>The callback state shown on a workflow or task (<c>callback</c> in the status body).</summary>
+/// <param name="Status">pending | retrying | delivered | dead_lettered | disabled.</param>
+/// <param name="Url">The target.</param>
+/// <param name="Event">The event delivered.</param>
+/// <param name="WebhookId">The <c>webhook-id</c> (null until the delivery starts).</param>
+/// <param name="Attempts">Attempts made.</param>
+/// <param name="LastError">Why the last attempt failed.</param>
+/// <param name="UpdatedAt">When the state last changed.</param>
+public sealed record CallbackStateView(
+    CallbackDeliveryStatus Status, string Url, string Event, string? WebhookId, int Attempts, string? LastError, DateTimeOffset? UpdatedAt)
+{
+    /// <summary>The view of a stored delivery.</summary>
+    public static CallbackStateView From(CallbackRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new(record.Status, record.Url, record.Event, record.WebhookId, record.Attempts, record.LastError, record.UpdatedAt);
+    }
+
+    /// <summary>
+    /// The completion callback of an orchestration: the stored delivery, or pending when the submission asked
+    /// for one that has not started yet; null without a callback.
+    /// </summary>
+    public static async Task<CallbackStateView?> ForAsync(ICallbackStore store, string workflowId, string? url, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (url is null)
+        {
+            return null;
+        }
+
+        var record = await store.GetAsync($"callback:{workflowId}:completed", cancellation);
+        return record is not null ? From(record) : new(CallbackDeliveryStatus.Pending, url, "completed", null, 0, null, null);
+    }
+}
+
+/// <summary>A dead letter as <c>GET /api/callbacks/dead-letters</c> lists it.</summary>
+public sealed record DeadLetterView(
+    string Id, string WorkflowId, string? TaskId, string Event, string Url, string WebhookId, int Attempts, string? LastError, DateTimeOffset DeadLetteredAt, int Redrives)
+{
+    /// <summary>The view of a stored delivery.</summary>
+    public static DeadLetterView From(CallbackRecord r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new(r.DeliveryId, r.WorkflowId, r.TaskId, r.Event, r.Url, r.WebhookId, r.Attempts, r.LastError, r.UpdatedAt, r.Redrives);
+    }
+}
+
+/// <summary>A page of dead letters.</summary>
+public sealed record DeadLetterPage(IReadOnlyList<DeadLetterView> Items, int Total, int Limit, int Offset);
+
+/// <summary>The body of a redrive request: <c>{"ids": [...]}</c> or <c>{"all": true}</c>.</summary>
+public sealed record RedriveRequest(IReadOnlyList<string>? Ids = null, bool All = false);
+
+/// <summary>What a redrive did.</summary>
+/// <param name="Redriven">Dead letters whose delivery restarted (same <c>webhook-id</c>).</param>
+/// <param name="NotFound">Ids that are not in the dead-letter queue.</param>
+public sealed record RedriveResult(IReadOnlyList<string> Redriven, IReadOnlyList<string> NotFound);

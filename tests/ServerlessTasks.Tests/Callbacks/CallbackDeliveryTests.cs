@@ -1,0 +1,240 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ServerlessTasks.Webhooks;
+
+namespace ServerlessTasks.Tests.Callbacks;
+
+/// <summary>Completion callbacks against a real receiver on loopback, back-off driven by a fake clock.</summary>
+public sealed class CallbackDeliveryTests(CallbackAppHost host) : IClassFixture<CallbackAppHost>
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+
+    private void Tick(int seconds = 1) => host.Clock.Advance(TimeSpan.FromSeconds(seconds));
+
+    private Task<string> SubmitAsync(string url, string token = "client-token") =>
+        host.SubmitAsync($$$"""{"tasks":[{"task_id":"a","task_type":"echo","payload":{"n":1}}],"callback":{"url":"{{{url}}}","token":"{{{token}}}"}}""");
+
+    private static string? CallbackStatus(JsonElement workflow) =>
+        workflow.TryGetProperty("callback", out var callback) ? callback.GetProperty("status").GetString() : null;
+
+    private async Task<JsonElement> WaitForCallbackAsync(string id, string status, int tick = 1) =>
+        await Eventually.ReturnsAsync(
+            () => host.GetWorkflowAsync(id),
+            w => CallbackStatus(w) == status,
+            Within,
+            () => Tick(tick));
+
+    private void AssertVerified(ReceivedWebhook received) =>
+        Assert.True(
+            StandardWebhooks.IsValid(CallbackAppHost.Secret, received.Id, received.Timestamp, received.Signature, received.Body, host.Clock),
+            $"signature of request {received.Number} did not verify");
+
+    [Fact]
+    public async Task Completion_ReceiverVerifiesSignature_BodyEchoesTokenAndStatusShowsDelivered()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+
+        var id = await SubmitAsync(receiver.Url(), token: "tok-42");
+        var workflow = await WaitForCallbackAsync(id, "delivered");
+
+        var received = Assert.Single(receiver.Received);
+        AssertVerified(received);
+        Assert.StartsWith("msg_", received.Id);
+        var body = JsonDocument.Parse(received.Body).RootElement;
+        Assert.Equal("tok-42", body.GetProperty("token").GetString());
+        Assert.Equal(id, body.GetProperty("workflow_id").GetString());
+        Assert.Equal("completed", body.GetProperty("status").GetString());
+        Assert.Equal(1, body.GetProperty("result").GetProperty("a").GetProperty("n").GetInt32());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("hlc").ValueKind);
+        Assert.Equal("completed", workflow.GetProperty("status").GetString());
+        Assert.Equal(1, workflow.GetProperty("callback").GetProperty("attempts").GetInt32());
+        Assert.Equal(received.Id, workflow.GetProperty("callback").GetProperty("webhook_id").GetString());
+    }
+
+    [Fact]
+    public async Task TargetDown_BacksOffThenDeadLetters_RedriveSucceedsWithSameWebhookId()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var up = false;
+        receiver.Respond = (_, context) =>
+        {
+            context.Response.StatusCode = up ? 200 : 503;
+            return Task.CompletedTask;
+        };
+
+        var id = await SubmitAsync(receiver.Url());
+        var workflow = await WaitForCallbackAsync(id, "dead_lettered");
+
+        Assert.Equal("completed", workflow.GetProperty("status").GetString()); // the workflow's result is unaffected
+        Assert.Equal(3, workflow.GetProperty("callback").GetProperty("attempts").GetInt32());
+        Assert.Contains("503", workflow.GetProperty("callback").GetProperty("last_error").GetString());
+        var attempts = receiver.Received;
+        Assert.Equal(3, attempts.Count);
+        Assert.Single(attempts.Select(a => a.Id).Distinct());
+        Assert.All(attempts, AssertVerified);
+        Assert.True(attempts[1].TimestampSeconds > attempts[0].TimestampSeconds && attempts[2].TimestampSeconds > attempts[1].TimestampSeconds, "each retry carries a fresh timestamp after its back-off");
+        Assert.Equal(3, attempts.Select(a => a.Signature).Distinct().Count());
+
+        var letters = await host.Http.GetFromJsonAsync<JsonElement>("/api/callbacks/dead-letters?limit=1000");
+        var letter = letters.GetProperty("items").EnumerateArray().Single(l => l.GetProperty("workflow_id").GetString() == id);
+        Assert.Equal(attempts[0].Id, letter.GetProperty("webhook_id").GetString());
+
+        up = true;
+        var deliveryId = letter.GetProperty("id").GetString()!;
+        using var redrive = await host.PostAsync("/api/callbacks/dead-letters/redrive", JsonSerializer.Serialize(new { ids = new[] { deliveryId } }));
+        Assert.Equal(HttpStatusCode.Accepted, redrive.StatusCode);
+        Assert.Equal(deliveryId, (await redrive.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("redriven")[0].GetString());
+
+        await WaitForCallbackAsync(id, "delivered");
+        Assert.Equal(4, receiver.Received.Count);
+        Assert.Equal(attempts[0].Id, receiver.Received[^1].Id);
+        AssertVerified(receiver.Received[^1]);
+        letters = await host.Http.GetFromJsonAsync<JsonElement>("/api/callbacks/dead-letters?limit=1000");
+        Assert.DoesNotContain(letters.GetProperty("items").EnumerateArray(), l => l.GetProperty("id").GetString() == deliveryId);
+    }
+
+    [Fact]
+    public async Task TooManyRequests_RetryAfterIsHonouredAsFloor()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = (received, context) =>
+        {
+            context.Response.StatusCode = received.Number == 1 ? 429 : 200;
+            if (received.Number == 1)
+            {
+                context.Response.Headers.RetryAfter = "120";
+            }
+
+            return Task.CompletedTask;
+        };
+
+        var id = await SubmitAsync(receiver.Url());
+        await WaitForCallbackAsync(id, "delivered", tick: 5);
+
+        var attempts = receiver.Received;
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal(attempts[0].Id, attempts[1].Id);
+        Assert.InRange(attempts[1].TimestampSeconds - attempts[0].TimestampSeconds, 120, 200); // back-off alone would be 1-2 s
+    }
+
+    [Fact]
+    public async Task Gone_DisablesEndpoint_LaterCallbacksAreNotAttempted()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = (_, context) =>
+        {
+            context.Response.StatusCode = 410;
+            return Task.CompletedTask;
+        };
+
+        var first = await SubmitAsync(receiver.Url());
+        var workflow = await WaitForCallbackAsync(first, "disabled");
+        Assert.Equal(1, workflow.GetProperty("callback").GetProperty("attempts").GetInt32());
+
+        var second = await SubmitAsync(receiver.Url());
+        workflow = await WaitForCallbackAsync(second, "disabled");
+
+        Assert.Single(receiver.Received);
+        Assert.Equal(0, workflow.GetProperty("callback").GetProperty("attempts").GetInt32());
+        Assert.Equal("completed", workflow.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Redirect_IsNotFollowed_CountsAsFailure()
+    {
+        await using var elsewhere = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = (_, context) =>
+        {
+            context.Response.StatusCode = 307;
+            context.Response.Headers.Location = elsewhere.Url();
+            return Task.CompletedTask;
+        };
+
+        var id = await SubmitAsync(receiver.Url());
+        var workflow = await WaitForCallbackAsync(id, "dead_lettered");
+
+        Assert.Contains("307", workflow.GetProperty("callback").GetProperty("last_error").GetString());
+        Assert.Single(receiver.Received);
+        Assert.Empty(elsewhere.Received);
+    }
+
+    [Fact]
+    public async Task SlowTarget_PastTimeout_IsRetriedWithSameWebhookId()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = async (received, context) =>
+        {
+            if (received.Number == 1)
+            {
+                // Never answers; the sender gives up on its own (fake-clock) timeout and closes the connection.
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
+
+            context.Response.StatusCode = 200;
+        };
+
+        var id = await SubmitAsync(receiver.Url());
+        var workflow = await WaitForCallbackAsync(id, "delivered");
+
+        var attempts = receiver.Received;
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal(attempts[0].Id, attempts[1].Id);
+        Assert.True(attempts[1].TimestampSeconds - attempts[0].TimestampSeconds >= 20, "the retry came after the 20 s timeout");
+        Assert.Equal(2, workflow.GetProperty("callback").GetProperty("attempts").GetInt32());
+    }
+
+    [Fact]
+    public async Task AnswerLostAfterSend_IsResentWithSameWebhookIdAndBody()
+    {
+        // The receiver processes the delivery but the sender never learns it (as when the sender crashes after
+        // sending, before recording "delivered"): the delivery comes again with the same id for de-duplication.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = (received, context) =>
+        {
+            if (received.Number == 1)
+            {
+                context.Abort();
+            }
+            else
+            {
+                context.Response.StatusCode = 204;
+            }
+
+            return Task.CompletedTask;
+        };
+
+        var id = await SubmitAsync(receiver.Url());
+        await WaitForCallbackAsync(id, "delivered");
+
+        var attempts = receiver.Received;
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal(attempts[0].Id, attempts[1].Id);
+        Assert.Equal(attempts[0].Body, attempts[1].Body);
+        Assert.All(attempts, AssertVerified);
+    }
+
+    [Fact]
+    public async Task SingleTask_Completion_IsDeliveredAndShownOnTheTask()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var taskId = $"cb-{Guid.NewGuid():N}";
+
+        using var response = await host.PostAsync("/api/tasks", $$$"""{"task_id":"{{{taskId}}}","task_type":"echo","payload":7,"callback":{"url":"{{{receiver.Url()}}}","token":"t"}}""");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var task = await Eventually.ReturnsAsync(
+            () => host.Http.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}"),
+            t => t.TryGetProperty("callback", out var c) && c.GetProperty("status").GetString() == "delivered",
+            Within,
+            () => Tick());
+
+        var received = Assert.Single(receiver.Received);
+        AssertVerified(received);
+        var body = JsonDocument.Parse(received.Body).RootElement;
+        Assert.Equal(taskId, body.GetProperty("task_id").GetString());
+        Assert.Equal(7, body.GetProperty("result").GetInt32());
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+    }
+}
