@@ -38,6 +38,7 @@ internal sealed class SqliteWriter : IDisposable
     private readonly Statement _selectInstance;
     private readonly Statement _selectStatus;
     private readonly Statement _upsertInstance;
+    private readonly Statement _updateInstanceKeepingInput;
     private readonly Statement _deleteInstance;
     private readonly Statement _deleteHistory;
     private readonly Statement _deleteInstanceMessages;
@@ -85,6 +86,16 @@ internal sealed class SqliteWriter : IDisposable
                 custom_status = excluded.custom_status, details = excluded.details
             """,
             "@k", "@id", "@name", "@exec", "@status", "@created", "@updated", "@parent", "@input", "@output", "@custom", "@details");
+        // Checkpoints of a running execution never change its input: leave that column alone rather than
+        // rewriting a possibly large JSON document on every episode.
+        _updateInstanceKeepingInput = Prepare(
+            """
+            UPDATE instances SET
+                instance_id = @id, name = @name, execution_id = @exec, status = @status, created_at = @created,
+                last_updated_at = @updated, parent_instance_id = @parent, output = @output, custom_status = @custom, details = @details
+            WHERE instance_key = @k
+            """,
+            "@k", "@id", "@name", "@exec", "@status", "@created", "@updated", "@parent", "@output", "@custom", "@details");
         _deleteInstance = Prepare("DELETE FROM instances WHERE instance_key = @k", "@k");
         _deleteHistory = Prepare("DELETE FROM history WHERE instance_key = @k", "@k");
         _deleteInstanceMessages = Prepare("DELETE FROM messages WHERE instance_key = @k", "@k");
@@ -139,7 +150,7 @@ internal sealed class SqliteWriter : IDisposable
         foreach (var statement in new[]
         {
             _begin, _commit, _rollback, _savepoint, _release, _rollbackToSavepoint, _setMaxId, _selectInstance, _selectStatus,
-            _upsertInstance, _deleteInstance, _deleteHistory, _deleteInstanceMessages, _deleteInstanceActivities, _nextSeq,
+            _upsertInstance, _updateInstanceKeepingInput, _deleteInstance, _deleteHistory, _deleteInstanceMessages, _deleteInstanceActivities, _nextSeq,
             _insertHistory, _insertMessage, _deleteMessage, _insertActivity, _deleteActivity, _selectMessages,
             _selectActivities, _countDequeue,
         })
@@ -194,7 +205,11 @@ internal sealed class SqliteWriter : IDisposable
         PreparedMessage[] outbound,
         PreparedActivity[] activities)
     {
-        UpsertInstance(state);
+        if (replaceHistory || UpdateInstanceKeepingInput(state) == 0)
+        {
+            UpsertInstance(state);
+        }
+
         long seq;
         if (replaceHistory)
         {
@@ -469,6 +484,14 @@ internal sealed class SqliteWriter : IDisposable
         _upsertInstance.Set(0, instance.Key).Set(1, s.InstanceId).Set(2, s.Name).Set(3, s.ExecutionId).Set(4, (int)s.Status)
             .Set(5, StoredJson.ToUtcTicks(s.CreatedAt)).Set(6, StoredJson.ToUtcTicks(s.LastUpdatedAt)).Set(7, s.ParentInstanceId)
             .Set(8, s.Input).Set(9, s.Output).Set(10, s.CustomStatus).Set(11, instance.Details).Execute();
+    }
+
+    private int UpdateInstanceKeepingInput(PreparedInstance instance)
+    {
+        var s = instance.State;
+        return _updateInstanceKeepingInput.Set(0, instance.Key).Set(1, s.InstanceId).Set(2, s.Name).Set(3, s.ExecutionId).Set(4, (int)s.Status)
+            .Set(5, StoredJson.ToUtcTicks(s.CreatedAt)).Set(6, StoredJson.ToUtcTicks(s.LastUpdatedAt)).Set(7, s.ParentInstanceId)
+            .Set(8, s.Output).Set(9, s.CustomStatus).Set(10, instance.Details).Execute();
     }
 
     private Durable.Engine.InstanceState? SelectInstance(byte[] key)

@@ -387,6 +387,20 @@ public abstract class DurableStoreConformanceTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_WithinAnExecution_KeepsTheStoredInput_ContinueAsNewReplacesIt()
+    {
+        var state = State("keep-input", Status.Pending) with { Input = "\"original\"" };
+        await Store.CreateInstanceAsync(state, Data.Start(state), DefaultBlocking);
+
+        // Input never changes within an execution; a checkpoint does not rewrite it (it may be large).
+        await Store.CommitCheckpointAsync(Checkpoint(state with { Status = Status.Running, Input = null }, events: [Started("keep-input")]));
+        Assert.Equal("\"original\"", (await Store.GetInstanceAsync("keep-input"))!.Input);
+
+        await Store.CommitCheckpointAsync(Checkpoint(state with { Status = Status.Running, Input = "\"next\"" }, events: [], replaceHistory: true));
+        Assert.Equal("\"next\"", (await Store.GetInstanceAsync("keep-input"))!.Input);
+    }
+
+    [Fact]
     public async Task Checkpoint_NewInstance_KeepsARunningOneAndReplacesAFinishedOne()
     {
         var running = State("running-child", Status.Running, executionId: "old");

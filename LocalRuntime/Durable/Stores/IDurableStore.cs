@@ -49,7 +49,11 @@ public interface IDurableStore : IAsyncDisposable
     /// <summary>Deletes messages that can never be processed (their instance is gone or finished).</summary>
     Task DiscardMessagesAsync(IReadOnlyList<long> messageIds, CancellationToken cancellation = default);
 
-    /// <summary>Commits one orchestration episode atomically.</summary>
+    /// <summary>
+    /// Commits one orchestration episode atomically. The state's input is written only when
+    /// <see cref="OrchestrationCheckpoint.ReplaceHistory"/> is set (a new execution); within an execution the
+    /// stored input is kept, so large inputs are not rewritten on every episode.
+    /// </summary>
     Task CommitCheckpointAsync(OrchestrationCheckpoint checkpoint, CancellationToken cancellation = default);
 
     /// <summary>

@@ -129,7 +129,10 @@ public sealed class InMemoryDurableStore : IDurableStore
                 _instances[checkpoint.State.InstanceId] = record;
             }
 
-            record.State = checkpoint.State;
+            // Input never changes within an execution: only continue-as-new (a new history) brings a new one.
+            record.State = checkpoint.ReplaceHistory || ReferenceEquals(checkpoint.State.Input, record.State.Input)
+                ? checkpoint.State
+                : checkpoint.State with { Input = record.State.Input };
             if (checkpoint.ReplaceHistory)
             {
                 record.History.Clear();
