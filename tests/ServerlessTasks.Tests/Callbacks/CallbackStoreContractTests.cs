@@ -1,0 +1,94 @@
+using ServerlessTasks.Webhooks;
+
+namespace ServerlessTasks.Tests.Callbacks;
+
+/// <summary>One contract for every callback store provider.</summary>
+public abstract class CallbackStoreContractTests
+{
+    protected abstract ICallbackStore CreateStore();
+
+    private static CallbackRecord Record(string id, string workflow = "wf") => new()
+    {
+        DeliveryId = id,
+        WorkflowId = workflow,
+        Event = "completed",
+        Url = "https://example.com/hook",
+        WebhookId = "msg_x",
+        Request = "{}",
+        UpdatedAt = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero),
+    };
+
+    [Fact]
+    public async Task Add_Twice_KeepsTheFirstAndSaveReplaces()
+    {
+        var store = CreateStore();
+        await store.AddAsync(Record("a") with { Attempts = 1 });
+
+        var second = await store.AddAsync(Record("a") with { Attempts = 5 });
+        Assert.Equal(1, second.Attempts);
+
+        await store.SaveAsync(second with { Status = CallbackDeliveryStatus.Delivered, LastError = "x", Attempts = 2 });
+        var read = await store.GetAsync("a");
+        Assert.Equal(CallbackDeliveryStatus.Delivered, read!.Status);
+        Assert.Equal(2, read.Attempts);
+        Assert.Equal("x", read.LastError);
+        Assert.Null(await store.GetAsync("missing"));
+    }
+
+    [Fact]
+    public async Task ListByStatus_PagesOldestChangeFirst()
+    {
+        var store = CreateStore();
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            await store.SaveAsync(Record(id) with { Status = CallbackDeliveryStatus.DeadLettered });
+        }
+
+        await store.SaveAsync(Record("a") with { Status = CallbackDeliveryStatus.DeadLettered, Redrives = 1 });
+        await store.SaveAsync(Record("d") with { Status = CallbackDeliveryStatus.Delivered });
+
+        var page = await store.ListByStatusAsync(CallbackDeliveryStatus.DeadLettered, 2, 0);
+        Assert.Equal(3, page.Total);
+        Assert.Equal(["b", "c"], page.Items.Select(i => i.DeliveryId));
+        Assert.Equal(["a"], (await store.ListByStatusAsync(CallbackDeliveryStatus.DeadLettered, 2, 2)).Items.Select(i => i.DeliveryId));
+        Assert.Equal(4, (await store.ListForWorkflowAsync("wf")).Count);
+    }
+
+    [Fact]
+    public async Task DisableEndpoint_IsRemembered()
+    {
+        var store = CreateStore();
+        Assert.False(await store.IsEndpointDisabledAsync("https://example.com/hook"));
+
+        await store.DisableEndpointAsync("https://example.com/hook", DateTimeOffset.UnixEpoch);
+        await store.DisableEndpointAsync("https://example.com/hook", DateTimeOffset.UnixEpoch);
+
+        Assert.True(await store.IsEndpointDisabledAsync("https://example.com/hook"));
+        Assert.False(await store.IsEndpointDisabledAsync("https://example.com/other"));
+    }
+}
+
+public sealed class InMemoryCallbackStoreTests : CallbackStoreContractTests
+{
+    protected override ICallbackStore CreateStore() => new InMemoryCallbackStore();
+}
+
+public sealed class SqliteCallbackStoreTests : CallbackStoreContractTests, IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"callbacks-{Guid.NewGuid():N}");
+
+    protected override ICallbackStore CreateStore() => new SqliteCallbackStore(Path.Combine(_folder, $"{Guid.NewGuid():N}.db"));
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a store not disposed by a test may still hold its file.
+        }
+    }
+}
