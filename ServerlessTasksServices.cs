@@ -2,7 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessTasks.Activities.Callbacks;
+using ServerlessTasks.Activities.Events;
 using ServerlessTasks.Activities.Http;
+using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.TaskIndex;
 using ServerlessTasks.Webhooks;
 
@@ -41,6 +43,36 @@ public static class ServerlessTasksServices
         };
     }
 
+    /// <summary>
+    /// The event journal (the task index's store), the host's hybrid logical clock (node id <c>Hlc:NodeId</c>,
+    /// default the machine name; <c>Hlc:MaxOffset</c>, default one minute) and the task event handlers.
+    /// </summary>
+    private static void AddTaskEvents(IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(sp => sp.GetRequiredService<ITaskIndex>() as ITaskEventJournal
+            ?? throw new InvalidOperationException("The task index store does not keep the event journal."));
+        var maxOffset = configuration["Hlc:MaxOffset"] is { Length: > 0 } offset
+            ? TimeSpan.Parse(offset, System.Globalization.CultureInfo.InvariantCulture)
+            : HybridLogicalClock.DefaultMaxOffset;
+        services.TryAddSingleton(sp => new HybridLogicalClock(HostNodeId(configuration), sp.GetRequiredService<TimeProvider>(), maxOffset));
+        services.TryAddSingleton<HostClock>();
+        services.AddMetrics();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskEventHandler, TaskEventMetrics>());
+    }
+
+    /// <summary>This host's HLC node id: <c>Hlc:NodeId</c>, else the machine name (made a safe key).</summary>
+    public static string HostNodeId(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration["Hlc:NodeId"] is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        var name = new string([.. Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-')]);
+        return name.Length is > 0 and <= 128 ? name : "host";
+    }
+
     /// <summary>Registers the app's services.</summary>
     public static IServiceCollection AddServerlessTasks(this IServiceCollection services, IConfiguration configuration)
     {
@@ -54,6 +86,7 @@ public static class ServerlessTasksServices
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundAddressGuard>().CreateHandler())
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // per-task timeouts apply
         services.TryAddSingleton<ITaskIndex>(_ => CreateTaskIndex(configuration));
+        AddTaskEvents(services, configuration);
         services.TryAddSingleton(_ => WebhookOptions.FromConfiguration(configuration, Development()));
         services.TryAddSingleton<ICallbackStore>(_ => CreateCallbackStore(configuration));
         services.AddHttpClient<WebhookClient>()

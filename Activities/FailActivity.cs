@@ -9,13 +9,18 @@ namespace ServerlessTasks.Activities;
 /// The <c>fail</c> task type, for demos and tests: attempts up to <c>fail_times</c> throw (all of them when
 /// absent), later ones succeed and return the attempt number.
 /// </summary>
-public static class FailActivity
+public sealed class FailActivity(Events.HostClock clock)
 {
     /// <summary>The activity function.</summary>
     [Function(nameof(FailActivity))]
-    public static JsonElement Run([ActivityTrigger] TaskInvocation invocation)
+    public Task<Events.TaskActivityResult> Run([ActivityTrigger] TaskInvocation invocation)
     {
         ArgumentNullException.ThrowIfNull(invocation);
+        return clock.RunAsync(invocation.Hlc, () => Task.FromResult<JsonElement?>(Execute(invocation)));
+    }
+
+    private static JsonElement Execute(TaskInvocation invocation)
+    {
         var failTimes = TaskPayload.GetDouble(invocation.Payload, "fail_times") ?? double.PositiveInfinity;
         if (invocation.Attempt <= failTimes)
         {

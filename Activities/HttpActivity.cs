@@ -12,16 +12,21 @@ namespace ServerlessTasks.Activities;
 /// result (<c>{status, body}</c>); anything else fails the attempt so the task's retry policy applies.
 /// Targets pass the SSRF guard (checked here and again on the resolved address at connect time).
 /// </summary>
-public sealed class HttpActivity(Http.HttpTaskClient client, Http.OutboundAddressGuard guard)
+public sealed class HttpActivity(Http.HttpTaskClient client, Http.OutboundAddressGuard guard, Events.HostClock clock)
 {
     /// <summary>The largest response body kept in the result.</summary>
     public const int MaxResponseBytes = 256 * 1024;
 
     /// <summary>The activity function.</summary>
     [Function(nameof(HttpActivity))]
-    public async Task<JsonElement> Run([ActivityTrigger] TaskInvocation invocation, CancellationToken cancellation)
+    public Task<Events.TaskActivityResult> Run([ActivityTrigger] TaskInvocation invocation, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(invocation);
+        return clock.RunAsync(invocation.Hlc, async () => await CallAsync(invocation, cancellation));
+    }
+
+    private async Task<JsonElement> CallAsync(TaskInvocation invocation, CancellationToken cancellation)
+    {
         var url = TaskPayload.GetString(invocation.Payload, "url") ?? throw new ArgumentException("The http task needs payload.url.");
         var check = CallbackUrlGuard.Check(url, guard.AllowLoopback);
         if (check.Verdict == CallbackUrlVerdict.Refused)

@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using ServerlessTasks.Activities.Events;
 using ServerlessTasks.TaskIndex;
 
 namespace ServerlessTasks.Activities;
@@ -19,17 +20,34 @@ public sealed record WatchRequest(string WaiterInstanceId, IReadOnlyList<Depende
 /// The activities through which orchestrations keep the task index in step (orchestrators do no I/O),
 /// and through which finished tasks wake the tasks of later submissions that wait for them.
 /// </summary>
-public sealed class TaskIndexActivities(ITaskIndex index, ILogger<TaskIndexActivities> logger)
+public sealed partial class TaskIndexActivities(
+    ITaskIndex index,
+    ITaskEventJournal journal,
+    HostClock clock,
+    IEnumerable<ITaskEventHandler> handlers,
+    ILogger<TaskIndexActivities> logger)
 {
-    /// <summary>Applies a batch of task updates; tells waiting tasks about dependencies that finished.</summary>
+    /// <summary>
+    /// Applies a batch of task updates and appends its events (merging their stamps into the host clock, whose
+    /// high-water mark is stored with them); tells waiting tasks about dependencies that finished; then hands the
+    /// events to the handlers. Returns the host's stamp for the orchestration to merge.
+    /// </summary>
     [Function(nameof(IndexTasks))]
-    public async Task<int> IndexTasks(
-        [ActivityTrigger] IReadOnlyList<TaskIndexEntry> updates,
+    public async Task<TaskIndexReceipt> IndexTasks(
+        [ActivityTrigger] TaskIndexBatch batch,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellation)
     {
-        ArgumentNullException.ThrowIfNull(updates);
+        ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(client);
+        var updates = batch.Tasks ?? [];
+        var events = batch.Events ?? [];
+        var stamp = await clock.ReceiveAsync(events.Count == 0 ? null : events.Max(e => e.Hlc));
+        if (events.Count > 0)
+        {
+            await journal.AppendAsync(events, clock.Clock.Current, cancellation);
+        }
+
         var waiters = await index.ApplyAsync(updates, cancellation);
         foreach (var waiter in waiters)
         {
@@ -45,8 +63,33 @@ public sealed class TaskIndexActivities(ITaskIndex index, ILogger<TaskIndexActiv
             }
         }
 
-        return updates.Count;
+        await NotifyHandlersAsync(events, cancellation);
+        return new TaskIndexReceipt(updates.Count, stamp);
     }
+
+    private async Task NotifyHandlersAsync(IReadOnlyList<TaskEvent> events, CancellationToken cancellation)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        var ordered = events.Order(Comparer<TaskEvent>.Create(TaskEvent.CompareByHlc)).ToList();
+        foreach (var handler in handlers)
+        {
+            try
+            {
+                await handler.HandleAsync(ordered, cancellation);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogHandlerFailed(logger, ex, handler.GetType().Name);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task event handler {Handler} failed.")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception, string handler);
 
     /// <summary>
     /// Registers a task as waiting for its dependencies and returns their current states, atomically, so a

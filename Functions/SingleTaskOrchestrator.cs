@@ -2,8 +2,10 @@ using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using ServerlessTasks.Activities;
+using ServerlessTasks.Activities.Events;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
+using ServerlessTasks.Functions.Contracts;
 using ServerlessTasks.Functions.Orchestration;
 using ServerlessTasks.TaskIndex;
 
@@ -35,37 +37,41 @@ public static class SingleTaskOrchestrator
             CreatedAt = Now(context),
             Version = 1,
         };
-        await Index(context, entry);
+        var log = new TaskEventLog(context.InstanceId, task.TaskId!);
+        log.Add(TaskEventKind.Submitted, Now(context));
+        await Index(context, entry, log);
 
         var cancel = context.WaitForExternalEvent<JsonElement?>(WorkflowOrchestrator.CancelEvent);
         var blocker = await WaitForDependenciesAsync(context, task, cancel);
         if (cancel.IsCompleted)
         {
-            return await Finish(context, entry, WorkflowTaskStatus.Cancelled, null, "cancelled by client", 0);
+            return await Finish(context, log, entry, WorkflowTaskStatus.Cancelled, null, "cancelled by client", 0);
         }
 
         if (blocker is not null)
         {
-            return await Finish(context, entry, WorkflowTaskStatus.Skipped, null, $"{FailureReasons.DependencyFailed}: dependency '{blocker.TaskId}' {blocker.Status.ToString().ToLowerInvariant()}", 0);
+            return await Finish(context, log, entry, WorkflowTaskStatus.Skipped, null, $"{FailureReasons.DependencyFailed}: dependency '{blocker.TaskId}' {blocker.Status.ToString().ToLowerInvariant()}", 0);
         }
 
         if (task.Deadline is { } deadline && deadline <= Now(context))
         {
-            return await Finish(context, entry, WorkflowTaskStatus.Failed, null, FailureReasons.DeadlineExceeded, 0);
+            return await Finish(context, log, entry, WorkflowTaskStatus.Failed, null, FailureReasons.DeadlineExceeded, 0);
         }
 
         entry = entry with { Status = WorkflowTaskStatus.Running, StartedAt = Now(context), Attempts = 1, StartSequence = 1, Version = 2 };
-        await Index(context, entry);
-        var run = TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default);
+        log.Add(TaskEventKind.Ready, Now(context));
+        log.Add(TaskEventKind.Dispatched, Now(context), attempt: 1);
+        await Index(context, entry, log);
+        var run = TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default, log.Clock);
         if (await Task.WhenAny(run, cancel) == cancel)
         {
-            return await Finish(context, entry, WorkflowTaskStatus.Cancelled, null, "cancelled by client", 1);
+            return await Finish(context, log, entry, WorkflowTaskStatus.Cancelled, null, "cancelled by client", 1);
         }
 
         var outcome = await run;
         return outcome.Succeeded
-            ? await Finish(context, entry, WorkflowTaskStatus.Completed, outcome.Result, null, outcome.Attempts)
-            : await Finish(context, entry, WorkflowTaskStatus.Failed, null, outcome.Error, outcome.Attempts);
+            ? await Finish(context, log, entry, WorkflowTaskStatus.Completed, outcome.Result, null, outcome.Attempts, outcome)
+            : await Finish(context, log, entry, WorkflowTaskStatus.Failed, null, outcome.Error, outcome.Attempts, outcome);
     }
 
     /// <summary>Waits until every dependency finished; returns the first that did not complete, or null.</summary>
@@ -115,8 +121,10 @@ public static class SingleTaskOrchestrator
     }
 
     private static async Task<TaskIndexEntry> Finish(
-        TaskOrchestrationContext context, TaskIndexEntry entry, WorkflowTaskStatus status, JsonElement? result, string? error, int attempts)
+        TaskOrchestrationContext context, TaskEventLog log, TaskIndexEntry entry, WorkflowTaskStatus status, JsonElement? result, string? error, int attempts, TaskOutcome? outcome = null)
     {
+        log.AddRange(outcome?.Events);
+        log.Add(TaskEventLog.KindOf(status), Now(context), attempts, status == WorkflowTaskStatus.Completed ? null : error, outcome?.Finished);
         var final = entry with
         {
             Status = status,
@@ -127,13 +135,18 @@ public static class SingleTaskOrchestrator
             FinishSequence = entry.StartSequence + 1,
             Version = 3,
         };
-        await Index(context, final);
+        await Index(context, final, log);
         await Callbacks.CallbackStarter.ForTaskAsync(context, final); // never changes the result
         return final;
     }
 
-    private static Task<int> Index(TaskOrchestrationContext context, TaskIndexEntry entry) =>
-        context.CallActivityAsync<int>(nameof(TaskIndexActivities.IndexTasks), new[] { entry }, IndexRetry);
+    private static async Task Index(TaskOrchestrationContext context, TaskIndexEntry entry, TaskEventLog log)
+    {
+        var events = log.Take();
+        var receipt = await context.CallActivityAsync<TaskIndexReceipt>(
+            nameof(TaskIndexActivities.IndexTasks), new TaskIndexBatch([entry with { Hlc = log.Last?.ToString() }], events), IndexRetry);
+        log.Clock.Receive(receipt.Hlc, Now(context));
+    }
 
     private static DateTimeOffset Now(TaskOrchestrationContext context) =>
         new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));

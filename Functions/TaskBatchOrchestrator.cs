@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Contracts;
@@ -10,7 +11,8 @@ namespace ServerlessTasks.Functions;
 /// <summary>A batch of ready tasks of one large workflow.</summary>
 /// <param name="WorkflowId">The workflow they belong to.</param>
 /// <param name="Tasks">The tasks (all ready: their dependencies completed).</param>
-public sealed record TaskBatch(string WorkflowId, IReadOnlyList<TaskSpec> Tasks);
+/// <param name="Hlc">The workflow's stamp when it sent the batch; the batch's clock starts after it.</param>
+public sealed record TaskBatch(string WorkflowId, IReadOnlyList<TaskSpec> Tasks, HlcTimestamp? Hlc = null);
 
 /// <summary>
 /// Runs a batch of ready tasks of a large workflow as a sub-orchestration, so the workflow's own history
@@ -30,6 +32,8 @@ public static class TaskBatchOrchestrator
     {
         ArgumentNullException.ThrowIfNull(context);
         var batch = context.GetInput<TaskBatch>() ?? throw new InvalidOperationException("The batch orchestrator needs a batch as input.");
-        return await Task.WhenAll(batch.Tasks.Select(t => TaskRunner.RunAsync(context, batch.WorkflowId, t, RetryBackoff.Default)));
+        var clock = new OrchestrationClock(context.InstanceId);
+        clock.Receive(batch.Hlc, new DateTimeOffset(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc)));
+        return await Task.WhenAll(batch.Tasks.Select(t => TaskRunner.RunAsync(context, batch.WorkflowId, t, RetryBackoff.Default, clock)));
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using ServerlessTasks.Activities;
+using ServerlessTasks.Activities.Events;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Contracts;
@@ -33,7 +34,7 @@ public static class WorkflowOrchestrator
         var pending = new CompletionQueue<WorkItem>();
         pending.Add(WorkItem.Cancel, context.WaitForExternalEvent<JsonElement?>(CancelEvent));
         var indexing = false;
-        IReadOnlyList<TaskIndex.TaskIndexEntry> lastBatch = [];
+        var lastBatch = new TaskIndexBatch([], []);
 
         while (true)
         {
@@ -41,8 +42,9 @@ public static class WorkflowOrchestrator
 
             if (!indexing && run.HasIndexUpdates)
             {
-                lastBatch = run.TakeIndexUpdates();
-                pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<int>(nameof(TaskIndexActivities.IndexTasks), lastBatch, IndexRetry));
+                var events = run.TakeEvents();
+                lastBatch = new TaskIndexBatch(run.TakeIndexUpdates(), events);
+                pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<TaskIndexReceipt>(nameof(TaskIndexActivities.IndexTasks), lastBatch, IndexRetry));
                 indexing = true;
             }
 
@@ -60,9 +62,11 @@ public static class WorkflowOrchestrator
                     break;
                 case WorkKind.IndexFlush when !outcome.IsCompletedSuccessfully:
                     // The index store failed even after retries: send the same batch again; versions keep it idempotent.
-                    pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<int>(nameof(TaskIndexActivities.IndexTasks), lastBatch, IndexRetry));
+                    pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<TaskIndexReceipt>(nameof(TaskIndexActivities.IndexTasks), lastBatch, IndexRetry));
                     break;
                 case WorkKind.IndexFlush:
+                    // Later stamps of this run follow the host's clock (and so its persisted high-water mark).
+                    run.Clock.Receive(((Task<TaskIndexReceipt>)outcome).Result.Hlc, Now(context));
                     indexing = false;
                     break;
                 case WorkKind.Batch:
@@ -101,26 +105,26 @@ public static class WorkflowOrchestrator
                 batch.Add(task);
                 if (batch.Count == TaskBatchOrchestrator.MaxBatchSize)
                 {
-                    StartBatch(context, pending, batch);
+                    StartBatch(context, run, pending, batch);
                     batch = [];
                 }
 
                 continue;
             }
 
-            pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default));
+            pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default, run.Clock));
         }
 
         if (batch.Count > 0)
         {
-            StartBatch(context, pending, batch);
+            StartBatch(context, run, pending, batch);
         }
     }
 
-    private static void StartBatch(TaskOrchestrationContext context, CompletionQueue<WorkItem> pending, List<TaskSpec> tasks) =>
+    private static void StartBatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending, List<TaskSpec> tasks) =>
         pending.Add(
             new WorkItem(WorkKind.Batch, null, tasks),
-            context.CallSubOrchestratorAsync<IReadOnlyList<TaskOutcome>>(nameof(TaskBatchOrchestrator), new TaskBatch(context.InstanceId, tasks)));
+            context.CallSubOrchestratorAsync<IReadOnlyList<TaskOutcome>>(nameof(TaskBatchOrchestrator), new TaskBatch(context.InstanceId, tasks, run.Clock.Next(Now(context)))));
 
     private static void RecordBatch(WorkflowRun run, IReadOnlyList<TaskSpec> tasks, Task outcome, DateTimeOffset now)
     {
@@ -158,11 +162,11 @@ public static class WorkflowOrchestrator
     {
         if (outcome.Succeeded)
         {
-            run.Complete(task.TaskId!, outcome.Result, outcome.Attempts, now);
+            run.Complete(task.TaskId!, outcome.Result, outcome.Attempts, now, outcome.Events, outcome.Finished);
         }
         else
         {
-            run.Fail(task.TaskId!, outcome.Error ?? "failed", outcome.Attempts, now);
+            run.Fail(task.TaskId!, outcome.Error ?? "failed", outcome.Attempts, now, outcome.Events, outcome.Finished);
         }
     }
 

@@ -3,7 +3,7 @@ using ServerlessTasks.Domain.Model;
 namespace ServerlessTasks.TaskIndex;
 
 /// <summary>The task index in process memory (tests, the in-memory store).</summary>
-public sealed class InMemoryTaskIndex : ITaskIndex
+public sealed partial class InMemoryTaskIndex : ITaskIndex, ITaskEventJournal
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(string, string), (TaskIndexEntry Entry, long Order)> _entries = [];

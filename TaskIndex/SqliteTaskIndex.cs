@@ -7,7 +7,7 @@ namespace ServerlessTasks.TaskIndex;
 /// The task index in a SQLite file (WAL). One connection, one writer at a time; every call is one
 /// transaction, so an update batch and the waiters it reports are consistent.
 /// </summary>
-public sealed class SqliteTaskIndex : ITaskIndex, IAsyncDisposable
+public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAsyncDisposable
 {
     private const string Columns =
         "workflow_id, task_id, task_type, status, priority, attempts, result, error, created_at, started_at, completed_at, start_seq, finish_seq, worker_id, hlc, version";
@@ -16,6 +16,7 @@ public sealed class SqliteTaskIndex : ITaskIndex, IAsyncDisposable
     private readonly string _path;
     private SqliteConnection? _connection;
     private long _order;
+    private int _disposed;
 
     /// <summary>Creates the index over a file (created with its folder when missing).</summary>
     public SqliteTaskIndex(string path)
@@ -118,6 +119,11 @@ public sealed class SqliteTaskIndex : ITaskIndex, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return; // registered under two service types (index and journal): disposed twice
+        }
+
         await _gate.WaitAsync();
         try
         {
@@ -161,7 +167,7 @@ public sealed class SqliteTaskIndex : ITaskIndex, IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Pooling = false }.ToString());
         await connection.OpenAsync(cancellation);
-        Execute(connection, """
+        Execute(connection, $"""
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
             CREATE TABLE IF NOT EXISTS tasks (
@@ -177,6 +183,7 @@ public sealed class SqliteTaskIndex : ITaskIndex, IAsyncDisposable
               dep_workflow TEXT NOT NULL, dep_task TEXT NOT NULL, waiter TEXT NOT NULL,
               PRIMARY KEY (dep_workflow, dep_task, waiter));
             CREATE INDEX IF NOT EXISTS waiters_by_waiter ON waiters (waiter);
+            {EventSchema}
             """);
         using var max = Command(connection, "SELECT COALESCE(MAX(ord), 0) FROM tasks");
         _order = Convert.ToInt64(max.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ServerlessTasks.Domain.Clock;
+using ServerlessTasks.TaskIndex;
 
 namespace ServerlessTasks.Functions.Contracts;
 
@@ -11,7 +13,8 @@ namespace ServerlessTasks.Functions.Contracts;
 /// <param name="TaskType">The task type.</param>
 /// <param name="Payload">The client's payload.</param>
 /// <param name="Attempt">1 for the first attempt, 2 for the first retry, ...</param>
-public sealed record TaskInvocation(string WorkflowId, string TaskId, string TaskType, JsonElement? Payload, int Attempt = 1)
+/// <param name="Hlc">The orchestrator's HLC stamp when it sent the attempt; the activity merges it on start.</param>
+public sealed record TaskInvocation(string WorkflowId, string TaskId, string TaskType, JsonElement? Payload, int Attempt = 1, HlcTimestamp? Hlc = null)
 {
     /// <summary>The idempotency key of this attempt.</summary>
     public string IdempotencyKey => $"{WorkflowId}/{TaskId}/{Attempt}";
@@ -22,4 +25,6 @@ public sealed record TaskInvocation(string WorkflowId, string TaskId, string Tas
 /// <param name="Result">Its result, when it completed.</param>
 /// <param name="Error">Why it failed, when it did.</param>
 /// <param name="Attempts">How many attempts were made.</param>
-public sealed record TaskOutcome(bool Succeeded, JsonElement? Result, string? Error, int Attempts);
+/// <param name="Events">Events of the attempts (started, retried), stamped on the way.</param>
+/// <param name="Finished">The last stamp of the run (the worker's finish stamp when it completed); merged before the completion is recorded.</param>
+public sealed record TaskOutcome(bool Succeeded, JsonElement? Result, string? Error, int Attempts, IReadOnlyList<TaskEvent>? Events = null, HlcTimestamp? Finished = null);

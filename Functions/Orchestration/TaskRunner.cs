@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.DurableTask;
 using ServerlessTasks.Activities;
+using ServerlessTasks.Activities.Events;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Contracts;
+using ServerlessTasks.TaskIndex;
 
 namespace ServerlessTasks.Functions.Orchestration;
 
@@ -20,20 +22,23 @@ public static class TaskRunner
     /// <param name="workflowId">The workflow it belongs to (part of its idempotency key and jitter seed).</param>
     /// <param name="task">The task.</param>
     /// <param name="backoff">The back-off between attempts.</param>
-    public static async Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff)
+    /// <param name="clock">The orchestration's clock: when given, attempts carry its stamp and the outcome carries
+    /// the attempts' events (started, retried) and the last stamp.</param>
+    public static async Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(backoff);
         var maxRetries = task.MaxRetries ?? 0;
         var seed = RetryBackoff.CreateSeed(workflowId, task.TaskId!);
+        var events = new List<TaskEvent>();
         for (var attempt = 1; ; attempt++)
         {
             string error;
             try
             {
-                var result = await RunAttemptAsync(context, workflowId, task, attempt);
-                return new TaskOutcome(true, result, null, attempt);
+                var result = await RunAttemptAsync(context, workflowId, task, attempt, clock, events);
+                return new TaskOutcome(true, result, null, attempt, events, clock?.Current);
             }
             catch (TaskFailedException failed)
             {
@@ -50,25 +55,60 @@ public static class TaskRunner
 
             if (!RetryBackoff.ShouldRetry(attempt, maxRetries))
             {
-                return new TaskOutcome(false, null, error, attempt);
+                return new TaskOutcome(false, null, error, attempt, events, clock?.Current);
+            }
+
+            if (clock is not null)
+            {
+                events.Add(clock.Stamp(workflowId, task.TaskId, TaskEventKind.Retried, Now(context), attempt, error));
             }
 
             await context.CreateTimer(context.CurrentUtcDateTime + backoff.GetDelay(attempt, seed), CancellationToken.None);
         }
     }
 
-    private static Task<JsonElement?> RunAttemptAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, int attempt) =>
-        task.TaskType.ToLowerInvariant() switch
+    private static async Task<JsonElement?> RunAttemptAsync(
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, int attempt, OrchestrationClock? clock, List<TaskEvent> events)
+    {
+        var type = task.TaskType.ToLowerInvariant();
+        if (type is TaskTypes.Delay or TaskTypes.Approval)
         {
-            TaskTypes.Delay => DelayAsync(context, task),
-            TaskTypes.Approval => ApprovalAsync(context, task),
-            _ => WithTimeout(
-                context,
-                context.CallActivityAsync<JsonElement?>(
-                    TaskTypes.ActivityFor(task.TaskType),
-                    new TaskInvocation(workflowId, task.TaskId!, task.TaskType, task.Payload, attempt)),
-                task.Timeout),
-        };
+            // Runs here: the orchestration itself is the worker that starts it.
+            if (clock is not null)
+            {
+                events.Add(clock.Stamp(workflowId, task.TaskId, TaskEventKind.Started, Now(context), attempt));
+            }
+
+            return type == TaskTypes.Delay ? await DelayAsync(context, task) : await ApprovalAsync(context, task);
+        }
+
+        var sent = clock?.Next(Now(context));
+        var done = await WithTimeout(
+            context,
+            context.CallActivityAsync<TaskActivityResult>(
+                TaskTypes.ActivityFor(task.TaskType),
+                new TaskInvocation(workflowId, task.TaskId!, task.TaskType, task.Payload, attempt, sent)),
+            task.Timeout);
+        if (clock is not null)
+        {
+            // The worker's start stamp is already after ours (it merged it); merge its finish stamp.
+            events.Add(new TaskEvent
+            {
+                WorkflowId = workflowId,
+                TaskId = task.TaskId,
+                Kind = TaskEventKind.Started,
+                Hlc = done.Started,
+                At = done.Started.PhysicalTime,
+                Attempt = attempt,
+            });
+            clock.Receive(done.Finished, Now(context));
+        }
+
+        return done.Result;
+    }
+
+    private static DateTimeOffset Now(TaskOrchestrationContext context) =>
+        new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
 
     private static async Task<T> WithTimeout<T>(TaskOrchestrationContext context, Task<T> work, double? timeoutSeconds)
     {

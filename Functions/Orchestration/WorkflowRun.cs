@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Domain.Dag;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
@@ -18,6 +19,7 @@ public sealed class WorkflowRun
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _createdAt;
     private readonly List<CompensationReport> _compensations = [];
+    private readonly List<TaskEvent> _events = [];
     private long _sequence;
     private long _version;
 
@@ -30,7 +32,13 @@ public sealed class WorkflowRun
         _createdAt = now;
         Scheduler = DagScheduler.Create(spec, TaskGraph.Create(spec), new StrictPriorityWithAgingPolicy(), now);
         _records = spec.Tasks.ToDictionary(t => t.TaskId!, t => new TaskRecord(t), StringComparer.Ordinal);
+        Clock = new OrchestrationClock(workflowId);
+        RecordEvent(null, TaskEventKind.Submitted, now);
+        CollectTransitions();
     }
+
+    /// <summary>The run's hybrid logical clock (replay-safe); every event of the run is stamped by it.</summary>
+    public OrchestrationClock Clock { get; }
 
     /// <summary>The workflow id.</summary>
     public string WorkflowId { get; }
@@ -48,11 +56,12 @@ public sealed class WorkflowRun
     public string? CancelReason { get; private set; }
 
     /// <summary>Whether some task changed since the last <see cref="TakeIndexUpdates"/>.</summary>
-    public bool HasIndexUpdates => _changed.Count > 0 || Scheduler.PendingTransitionCount > 0;
+    public bool HasIndexUpdates => _changed.Count > 0 || _events.Count > 0 || Scheduler.PendingTransitionCount > 0;
 
     /// <summary>Tasks that may start now, in dispatch order; each is marked running.</summary>
     public IReadOnlyList<TaskSpec> DispatchReady(DateTimeOffset now)
     {
+        CollectTransitions();
         var dispatches = Scheduler.DispatchAvailable(now);
         var result = new List<TaskSpec>(dispatches.Count);
         foreach (var dispatch in dispatches)
@@ -61,14 +70,22 @@ public sealed class WorkflowRun
             record.StartedAt = now;
             record.StartSequence = ++_sequence;
             record.Attempts = 1;
+            RecordEvent(dispatch.TaskId, TaskEventKind.Dispatched, now, attempt: 1);
             result.Add(record.Spec);
         }
 
+        CollectTransitions();
         return result;
     }
 
     /// <summary>Records a completed task.</summary>
-    public void Complete(string taskId, JsonElement? result, int attempts, DateTimeOffset now)
+    /// <param name="taskId">The task.</param>
+    /// <param name="result">Its result.</param>
+    /// <param name="attempts">Attempts made.</param>
+    /// <param name="now">The orchestration's time.</param>
+    /// <param name="events">The attempts' events (started, retried), journaled before the completion.</param>
+    /// <param name="finished">The worker's last stamp: the completion is stamped after it.</param>
+    public void Complete(string taskId, JsonElement? result, int attempts, DateTimeOffset now, IReadOnlyList<TaskEvent>? events = null, HlcTimestamp? finished = null)
     {
         if (Scheduler.IsCancelled)
         {
@@ -78,12 +95,21 @@ public sealed class WorkflowRun
         var record = _records[taskId];
         record.Result = result;
         record.Attempts = attempts;
+        AddAttemptEvents(events);
+        RecordEvent(taskId, TaskEventKind.Completed, now, attempts, after: finished);
         Finish(record, now);
         Scheduler.Complete(taskId, now);
+        CollectTransitions();
     }
 
     /// <summary>Records a failed task; its transitive dependents are skipped.</summary>
-    public void Fail(string taskId, string error, int attempts, DateTimeOffset now)
+    /// <param name="taskId">The task.</param>
+    /// <param name="error">Why it failed.</param>
+    /// <param name="attempts">Attempts made.</param>
+    /// <param name="now">The orchestration's time.</param>
+    /// <param name="events">The attempts' events (started, retried), journaled before the failure.</param>
+    /// <param name="finished">The last stamp of the run: the failure is stamped after it.</param>
+    public void Fail(string taskId, string error, int attempts, DateTimeOffset now, IReadOnlyList<TaskEvent>? events = null, HlcTimestamp? finished = null)
     {
         if (Scheduler.IsCancelled)
         {
@@ -93,8 +119,11 @@ public sealed class WorkflowRun
         var record = _records[taskId];
         record.Error = error;
         record.Attempts = attempts;
+        AddAttemptEvents(events);
+        RecordEvent(taskId, TaskEventKind.Failed, now, attempts, error, finished);
         Finish(record, now);
         Scheduler.Fail(taskId, now, error);
+        CollectTransitions();
     }
 
     /// <summary>Cancels the run: nothing more is dispatched; unfinished tasks become cancelled.</summary>
@@ -112,6 +141,7 @@ public sealed class WorkflowRun
         }
 
         CancelReason = reason;
+        CollectTransitions();
     }
 
     /// <summary>The counts by status, without walking the tasks.</summary>
@@ -130,11 +160,7 @@ public sealed class WorkflowRun
     /// <summary>Index entries for every task that changed since the last call, with increasing versions.</summary>
     public IReadOnlyList<TaskIndexEntry> TakeIndexUpdates()
     {
-        foreach (var transition in Scheduler.DrainTransitions())
-        {
-            _changed.Add(transition.TaskId);
-        }
-
+        CollectTransitions();
         var version = ++_version;
         var updates = new List<TaskIndexEntry>(_changed.Count);
         foreach (var taskId in _changed)
@@ -156,6 +182,7 @@ public sealed class WorkflowRun
                     CompletedAt = report.CompletedAt,
                     StartSequence = report.StartSequence,
                     FinishSequence = report.FinishSequence,
+                    Hlc = _records[taskId].LastHlc?.ToString(),
                     Version = version,
                 });
             }
@@ -163,6 +190,32 @@ public sealed class WorkflowRun
 
         _changed.Clear();
         return updates;
+    }
+
+    /// <summary>The events recorded since the last call, in stamp order (they go to the journal with the index updates).</summary>
+    public IReadOnlyList<TaskEvent> TakeEvents()
+    {
+        CollectTransitions();
+        var events = _events.ToArray();
+        _events.Clear();
+        return events;
+    }
+
+    /// <summary>
+    /// Records an event of the run (also for callers outside the DAG loop, e.g. a delivered callback), stamped by
+    /// the run's clock after <paramref name="after"/> (a stamp received with it, if any). Goes out with the next batch.
+    /// </summary>
+    /// <param name="taskId">The task; null for the whole workflow.</param>
+    /// <param name="kind">What happened.</param>
+    /// <param name="now">The orchestration's time.</param>
+    /// <param name="attempt">The attempt (or delivery) number; with the kind it identifies the event.</param>
+    /// <param name="detail">Details.</param>
+    /// <param name="after">A remote stamp the event follows.</param>
+    public TaskEvent RecordEvent(string? taskId, TaskEventKind kind, DateTimeOffset now, int attempt = 0, string? detail = null, HlcTimestamp? after = null)
+    {
+        var e = Clock.Stamp(WorkflowId, taskId, kind, now, attempt, detail, after);
+        Add(e);
+        return e;
     }
 
     /// <summary>Records how a completed task's compensation went.</summary>
@@ -206,6 +259,50 @@ public sealed class WorkflowRun
         ? $"{snapshot.Reason}: dependency '{cause}' failed"
         : snapshot.Reason;
 
+    private void AddAttemptEvents(IReadOnlyList<TaskEvent>? events)
+    {
+        foreach (var e in events ?? [])
+        {
+            Add(e);
+        }
+    }
+
+    private void Add(TaskEvent e)
+    {
+        _events.Add(e);
+        if (e.TaskId is not null && _records.TryGetValue(e.TaskId, out var record) && (record.LastHlc is not { } last || e.Hlc > last))
+        {
+            record.LastHlc = e.Hlc;
+            _changed.Add(e.TaskId);
+        }
+    }
+
+    /// <summary>Turns the scheduler's state changes into index updates and events (ready, skipped, cancelled), stamped as they are seen.</summary>
+    private void CollectTransitions()
+    {
+        if (Scheduler.PendingTransitionCount == 0)
+        {
+            return;
+        }
+
+        foreach (var transition in Scheduler.DrainTransitions())
+        {
+            _changed.Add(transition.TaskId);
+            var kind = transition.To switch
+            {
+                TaskRunState.Ready => TaskEventKind.Ready,
+                TaskRunState.Skipped => TaskEventKind.Skipped,
+                TaskRunState.Cancelled => TaskEventKind.Cancelled,
+                _ => (TaskEventKind?)null,
+            };
+            if (kind is { } k)
+            {
+                var detail = transition.CauseTaskId is { } cause ? $"{transition.Reason}: dependency '{cause}' failed" : transition.Reason;
+                RecordEvent(transition.TaskId, k, transition.At, detail: detail);
+            }
+        }
+    }
+
     private void Finish(TaskRecord record, DateTimeOffset now)
     {
         record.CompletedAt = now;
@@ -229,5 +326,7 @@ public sealed class WorkflowRun
         public long StartSequence { get; set; }
 
         public long FinishSequence { get; set; }
+
+        public HlcTimestamp? LastHlc { get; set; }
     }
 }

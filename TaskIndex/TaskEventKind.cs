@@ -1,0 +1,35 @@
+namespace ServerlessTasks.TaskIndex;
+
+/// <summary>What happened to a task (or, for <see cref="Submitted"/> of a workflow, to the whole submission).</summary>
+public enum TaskEventKind
+{
+    /// <summary>The submission was accepted and its orchestration started.</summary>
+    Submitted,
+
+    /// <summary>Every dependency completed: the task may be dispatched.</summary>
+    Ready,
+
+    /// <summary>The orchestrator dispatched the task (first attempt).</summary>
+    Dispatched,
+
+    /// <summary>An attempt started on a worker (stamped by the worker's clock).</summary>
+    Started,
+
+    /// <summary>An attempt failed and another one is scheduled.</summary>
+    Retried,
+
+    /// <summary>The task completed.</summary>
+    Completed,
+
+    /// <summary>The task failed for good.</summary>
+    Failed,
+
+    /// <summary>The task was skipped because a dependency did not complete.</summary>
+    Skipped,
+
+    /// <summary>The task was cancelled.</summary>
+    Cancelled,
+
+    /// <summary>A completion callback (webhook) was delivered.</summary>
+    CallbackDelivered,
+}
