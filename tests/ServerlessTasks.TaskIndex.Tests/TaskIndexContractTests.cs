@@ -3,7 +3,7 @@ using ServerlessTasks.Domain.Model;
 namespace ServerlessTasks.TaskIndex.Tests;
 
 /// <summary>The task index contract, written once and run against every implementation.</summary>
-public abstract class TaskIndexContractTests
+public abstract partial class TaskIndexContractTests
 {
     protected abstract Task<ITaskIndex> CreateAsync();
 
