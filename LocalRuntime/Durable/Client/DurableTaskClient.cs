@@ -81,6 +81,13 @@ public abstract class DurableTaskClient : IAsyncDisposable
     /// <summary>Restarts an instance with its original input; returns the (new) instance id.</summary>
     public abstract Task<string> RestartAsync(string instanceId, bool restartWithNewInstanceId = false, CancellationToken cancellation = default);
 
+    /// <summary>
+    /// Rewinds a failed instance: its history is rebuilt without the failures that ended it and it resumes,
+    /// running the failed activities and sub-orchestrations again.
+    /// </summary>
+    public virtual Task RewindInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default) =>
+        throw new NotSupportedException($"Rewind is not supported by {GetType().Name}.");
+
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();
 }

@@ -76,6 +76,12 @@ public sealed partial class DurableEngine
 
     private async Task RunEpisodeAsync(InstanceMailbox mailbox, List<OrchestrationMessage> batch)
     {
+        if (IsEntityId(mailbox.InstanceId))
+        {
+            await RunEntityEpisodeAsync(mailbox, batch);
+            return;
+        }
+
         var session = mailbox.Session;
         var startMessage = batch.Find(m => m.Event.Type == HistoryEventType.ExecutionStarted);
         if (session is null || (startMessage is not null && startMessage.ExecutionId != session.State.ExecutionId))
@@ -88,6 +94,13 @@ public sealed partial class DurableEngine
         {
             _logger.LogWarning("Discarding {Count} messages for unknown instance {InstanceId}.", batch.Count, mailbox.InstanceId);
             await Store.DiscardMessagesAsync([.. batch.Select(m => m.Id)]);
+            return;
+        }
+
+        if (session.State.Status == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Failed
+            && batch.Exists(static m => m.Event.Type == HistoryEventType.ExecutionRewound))
+        {
+            await RewindAsync(mailbox, session, batch);
             return;
         }
 

@@ -21,6 +21,7 @@ public sealed class DurableFunctionRegistry
 {
     private readonly Dictionary<string, OrchestratorFunction> _orchestrators = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ActivityFunction> _activities = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, EntityFunction> _entities = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Registers an orchestrator.</summary>
     public DurableFunctionRegistry AddOrchestrator(string name, OrchestratorFunction function)
@@ -52,6 +53,23 @@ public sealed class DurableFunctionRegistry
     /// <summary>Finds an activity.</summary>
     public bool TryGetActivity(string name, out ActivityFunction function) =>
         _activities.TryGetValue(name, out function!);
+
+    /// <summary>Registers an entity function (the host's <c>[EntityTrigger]</c> functions).</summary>
+    public DurableFunctionRegistry AddEntity(string name, EntityFunction function)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        _entities.Add(name, function);
+        return this;
+    }
+
+    /// <summary>Registers an entity type: a new instance runs each batch.</summary>
+    public DurableFunctionRegistry AddEntity<TEntity>(string name)
+        where TEntity : Microsoft.DurableTask.Entities.ITaskEntity, new() =>
+        AddEntity(name, batch => new ValueTask(batch.RunAsync(new TEntity())));
+
+    /// <summary>Finds an entity function by name.</summary>
+    public bool TryGetEntity(string name, out EntityFunction function) =>
+        _entities.TryGetValue(name, out function!);
 
     /// <summary>The registered orchestrator names.</summary>
     public IEnumerable<string> OrchestratorNames => _orchestrators.Keys;

@@ -117,7 +117,8 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
                 break;
 
             case HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed or HistoryEventType.TimerFired
-                or HistoryEventType.SubOrchestrationCompleted or HistoryEventType.SubOrchestrationFailed:
+                or HistoryEventType.SubOrchestrationCompleted or HistoryEventType.SubOrchestrationFailed
+                or HistoryEventType.EntityOperationCompleted or HistoryEventType.EntityOperationFailed or HistoryEventType.EntityLockGranted:
                 if (!Context.IsOpen(e.TaskId))
                 {
                     return; // duplicate or unknown outcome: committed once already
@@ -217,6 +218,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
         Append(new HistoryEvent { Type = HistoryEventType.ExecutionCompleted, Timestamp = _now, Status = status, Data = output, Failure = failure });
         SetState(_state with { Status = status, Output = output, Failure = failure });
         EndsSession = true;
+        ReleaseHeldLocks();
 
         if (session.Started?.Parent is { } parent)
         {
@@ -266,6 +268,7 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
             }
         }
 
+        ReleaseHeldLocks();
         _newEvents.Clear();
         _replaceHistory = true;
         SetState(_state with { ExecutionId = executionId, Status = OrchestrationRuntimeStatus.Running, Input = input, Output = null, Failure = null });
@@ -308,6 +311,10 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
                     CreateSubOrchestration(action);
                     break;
 
+                case ActionKind.CallEntity or ActionKind.SignalEntity or ActionKind.LockEntities or ActionKind.UnlockEntities:
+                    CommitEntityAction(action);
+                    break;
+
                 case ActionKind.SendEvent:
                     Append(new HistoryEvent { Type = HistoryEventType.EventSent, Timestamp = _now, TaskId = action.TaskId, Name = action.Name, InstanceId = action.TargetInstanceId, Data = action.Data });
                     Outbound.Add(Message(action.TargetInstanceId!, null, new HistoryEvent { Type = HistoryEventType.EventRaised, Timestamp = _now, Name = action.Name, Data = action.Data }));
@@ -342,6 +349,66 @@ internal sealed class Episode(DurableEngine engine, OrchestrationSession session
             ExecutionId = executionId,
             Parent = new ParentInfo(session.State.Name, _state.InstanceId, _state.ExecutionId, action.TaskId),
         }));
+    }
+
+    private void CommitEntityAction(PendingAction action)
+    {
+        var type = PendingAction.ScheduledEventType(action.Kind);
+        Append(new HistoryEvent { Type = type, Timestamp = _now, TaskId = action.TaskId, Name = action.Name, InstanceId = action.TargetInstanceId, Data = action.Data });
+        var caller = new ParentInfo(session.State.Name, _state.InstanceId, _state.ExecutionId, action.TaskId);
+        switch (action.Kind)
+        {
+            case ActionKind.CallEntity:
+                Outbound.Add(Message(action.TargetInstanceId!, null, new HistoryEvent
+                {
+                    Type = HistoryEventType.EntityOperationRequested, Timestamp = _now, Name = action.Name, Data = action.Data, InstanceId = _state.InstanceId, Parent = caller,
+                }));
+                break;
+
+            case ActionKind.SignalEntity:
+                Outbound.Add(new OrchestrationMessage
+                {
+                    Id = engine.NextId(),
+                    InstanceId = action.TargetInstanceId!,
+                    VisibleAt = action.FireAt == default ? null : action.FireAt,
+                    Event = new HistoryEvent { Type = HistoryEventType.EntityOperationRequested, Timestamp = _now, Name = action.Name, Data = action.Data, InstanceId = _state.InstanceId },
+                });
+                break;
+
+            case ActionKind.LockEntities:
+                var ids = DataConverter.Deserialize<string[]>(action.Data) ?? [];
+                Outbound.Add(Message(ids[0], null, new HistoryEvent
+                {
+                    Type = HistoryEventType.EntityLockRequested,
+                    Timestamp = _now,
+                    InstanceId = _state.InstanceId,
+                    Parent = caller,
+                    Data = System.Text.Json.JsonSerializer.Serialize(ids[1..], DataConverter.Options),
+                }));
+                break;
+
+            default:
+                foreach (var id in DataConverter.Deserialize<string[]>(action.Data) ?? [])
+                {
+                    Outbound.Add(Message(id, null, new HistoryEvent { Type = HistoryEventType.EntityUnlockRequested, Timestamp = _now, InstanceId = _state.InstanceId }));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>An orchestration that ends (or continues as new) inside a critical section releases its locks.</summary>
+    private void ReleaseHeldLocks()
+    {
+        if (Context.LockedEntities is not { } locked)
+        {
+            return;
+        }
+
+        foreach (var id in locked)
+        {
+            Outbound.Add(Message(id.ToString(), null, new HistoryEvent { Type = HistoryEventType.EntityUnlockRequested, Timestamp = _now, InstanceId = _state.InstanceId }));
+        }
     }
 
     private OrchestrationMessage Message(string instanceId, string? executionId, HistoryEvent e) => new()

@@ -39,6 +39,27 @@ public enum HistoryEventType
     ExecutionCompleted,
     /// <summary>The execution was rewound after a failure.</summary>
     ExecutionRewound,
+    /// <summary>The orchestration called an entity operation (history); <see cref="HistoryEvent.InstanceId"/> is the entity.</summary>
+    EntityOperationCalled,
+    /// <summary>The orchestration signalled an entity operation (history).</summary>
+    EntityOperationSignaled,
+    /// <summary>
+    /// A lock request: in an orchestration's history, <see cref="HistoryEvent.Data"/> holds every entity id; as a
+    /// message to an entity, the ids still to lock after it.
+    /// </summary>
+    EntityLockRequested,
+    /// <summary>The orchestration released its locks (history); <see cref="HistoryEvent.Data"/> holds the entity ids.</summary>
+    EntityUnlockSent,
+    /// <summary>A message to an entity: run an operation. <see cref="HistoryEvent.InstanceId"/> is the sender; <see cref="HistoryEvent.Parent"/> is set when a response is due.</summary>
+    EntityOperationRequested,
+    /// <summary>A message to an entity: its lock holder releases it.</summary>
+    EntityUnlockRequested,
+    /// <summary>An entity operation called by the orchestration completed.</summary>
+    EntityOperationCompleted,
+    /// <summary>An entity operation called by the orchestration failed (its state change was rolled back).</summary>
+    EntityOperationFailed,
+    /// <summary>Every entity of a lock request is locked for the orchestration.</summary>
+    EntityLockGranted,
 }
 
 /// <summary>

@@ -11,9 +11,13 @@ public sealed class LocalDurableTaskClient : DurableTaskClient
         [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
 
     private readonly DurableEngine _engine;
+    private LocalDurableEntityClient? _entities;
 
     internal LocalDurableTaskClient(DurableEngine engine)
         : base(engine.Options.HubName) => _engine = engine;
+
+    /// <inheritdoc />
+    public override Microsoft.DurableTask.Client.Entities.DurableEntityClient Entities => _entities ??= new LocalDurableEntityClient(_engine);
 
     /// <summary>The engine behind this client.</summary>
     public DurableEngine Engine => _engine;
@@ -170,6 +174,22 @@ public sealed class LocalDurableTaskClient : DurableTaskClient
             DedupeStatuses = [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended],
         };
         return await ScheduleNewOrchestrationInstanceAsync(state.Name, new RawJson(state.Input), options, cancellation);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The instance is unknown.</exception>
+    /// <exception cref="InvalidOperationException">The instance is not failed.</exception>
+    public override async Task RewindInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        var state = await _engine.Store.GetInstanceAsync(instanceId, cancellation)
+            ?? throw new ArgumentException($"No orchestration with instance ID '{instanceId}' was found.", nameof(instanceId));
+        if (state.Status != OrchestrationRuntimeStatus.Failed)
+        {
+            throw new InvalidOperationException($"Only failed instances can be rewound; '{instanceId}' is {state.Status}.");
+        }
+
+        await SendAsync(instanceId, state.ExecutionId, new HistoryEvent { Type = HistoryEventType.ExecutionRewound, Timestamp = _engine.UtcNow(), Data = reason }, cancellation);
     }
 
     /// <inheritdoc />

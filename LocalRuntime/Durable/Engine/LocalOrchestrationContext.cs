@@ -377,7 +377,7 @@ internal sealed partial class LocalOrchestrationContext : TaskOrchestrationConte
 
         public override void Complete(HistoryEvent outcome)
         {
-            if (outcome.Type is HistoryEventType.TaskFailed or HistoryEventType.SubOrchestrationFailed)
+            if (outcome.Type is HistoryEventType.TaskFailed or HistoryEventType.SubOrchestrationFailed or HistoryEventType.EntityOperationFailed)
             {
                 Source.TrySetException(new TaskFailedException(name, taskId, outcome.Failure
                     ?? new TaskFailureDetails("Unknown", "The task failed without details.", null, null)));

@@ -7,6 +7,10 @@ internal enum ActionKind
     CreateTimer,
     CreateSubOrchestration,
     SendEvent,
+    CallEntity,
+    SignalEntity,
+    LockEntities,
+    UnlockEntities,
 }
 
 /// <summary>A decision made by orchestrator code, matched against history on replay or committed as new.</summary>
@@ -31,6 +35,10 @@ internal sealed class PendingAction
         ActionKind.ScheduleTask => HistoryEventType.TaskScheduled,
         ActionKind.CreateTimer => HistoryEventType.TimerCreated,
         ActionKind.CreateSubOrchestration => HistoryEventType.SubOrchestrationCreated,
+        ActionKind.CallEntity => HistoryEventType.EntityOperationCalled,
+        ActionKind.SignalEntity => HistoryEventType.EntityOperationSignaled,
+        ActionKind.LockEntities => HistoryEventType.EntityLockRequested,
+        ActionKind.UnlockEntities => HistoryEventType.EntityUnlockSent,
         _ => HistoryEventType.EventSent,
     };
 }

@@ -82,11 +82,14 @@ public static class OrchestrationReplayer
                     StartOrchestrator(session, e, registry);
                     break;
                 case HistoryEventType.TaskScheduled or HistoryEventType.TimerCreated
-                    or HistoryEventType.SubOrchestrationCreated or HistoryEventType.EventSent:
+                    or HistoryEventType.SubOrchestrationCreated or HistoryEventType.EventSent
+                    or HistoryEventType.EntityOperationCalled or HistoryEventType.EntityOperationSignaled
+                    or HistoryEventType.EntityLockRequested or HistoryEventType.EntityUnlockSent:
                     context.MatchScheduled(e);
                     break;
                 case HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed or HistoryEventType.TimerFired
-                    or HistoryEventType.SubOrchestrationCompleted or HistoryEventType.SubOrchestrationFailed:
+                    or HistoryEventType.SubOrchestrationCompleted or HistoryEventType.SubOrchestrationFailed
+                    or HistoryEventType.EntityOperationCompleted or HistoryEventType.EntityOperationFailed or HistoryEventType.EntityLockGranted:
                     context.RunCode(static x => x.context.ApplyOutcome(x.e), (context, e));
                     break;
                 case HistoryEventType.EventRaised:

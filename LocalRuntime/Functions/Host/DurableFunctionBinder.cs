@@ -1,11 +1,12 @@
 using LocalRuntime.Durable.Engine;
 using LocalRuntime.Functions.Queues;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LocalRuntime.Functions.Host;
 
-/// <summary>Registers orchestrator and activity functions with the engine's registry.</summary>
+/// <summary>Registers orchestrator, activity and entity functions with the engine's registry.</summary>
 internal static class DurableFunctionBinder
 {
     public static void Register(DurableFunctionRegistry registry, IEnumerable<FunctionDescriptor> functions, DurableTaskClient client, IServiceProvider services)
@@ -35,6 +36,18 @@ internal static class DurableFunctionBinder
                             TriggerJson = invocation.Input,
                         });
                         return DataConverter.Serialize(result);
+                    });
+                    break;
+
+                case FunctionKind.Entity:
+                    registry.AddEntity(function.Name, async batch =>
+                    {
+                        await using var scope = services.CreateAsyncScope();
+                        await invoker.InvokeAsync(new InvocationBindings
+                        {
+                            FunctionContext = new LocalFunctionContext(function, scope.ServiceProvider, CancellationToken.None),
+                            TriggerValue = new TaskEntityDispatcher(batch, scope.ServiceProvider),
+                        });
                     });
                     break;
 

@@ -37,6 +37,7 @@ internal static class ManagementApi
         group.MapPost("/{instanceId}/resume", (HttpContext http, string instanceId) =>
             ControlAsync(engine, instanceId, (c, id) => c.ResumeInstanceAsync(id, http.Request.Query["reason"].FirstOrDefault()), allowWhenFinished: false));
         group.MapPost("/{instanceId}/restart", (HttpContext http, string instanceId) => RestartAsync(http, engine, instanceId));
+        group.MapPost("/{instanceId}/rewind", (HttpContext http, string instanceId) => RewindAsync(http, engine, instanceId));
     }
 
     private static async Task<IResult> GetStatusAsync(HttpContext http, DurableEngine engine, string instanceId)
@@ -167,6 +168,26 @@ internal static class ManagementApi
 
         var result = await engine.Client.PurgeInstanceAsync(instanceId);
         return Results.Json(new { instancesDeleted = result.PurgedInstanceCount });
+    }
+
+    /// <summary>Rewind: 202 for a failed instance; 404 unknown; 410 when it finished otherwise; 409 while it runs.</summary>
+    private static async Task<IResult> RewindAsync(HttpContext http, DurableEngine engine, string instanceId)
+    {
+        var state = await engine.Store.GetInstanceAsync(instanceId, http.RequestAborted);
+        if (state is null)
+        {
+            return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No instance with ID '{instanceId}' was found.");
+        }
+
+        if (state.Status != OrchestrationRuntimeStatus.Failed)
+        {
+            return state.IsTerminal
+                ? Results.Problem(statusCode: 410, title: "Gone", detail: $"Instance '{instanceId}' is {state.Status}; only failed instances can be rewound.")
+                : Results.Problem(statusCode: 409, title: "Conflict", detail: $"Instance '{instanceId}' is {state.Status}; only failed instances can be rewound.");
+        }
+
+        await engine.Client.RewindInstanceAsync(instanceId, http.Request.Query["reason"].FirstOrDefault(), http.RequestAborted);
+        return Results.Accepted();
     }
 
     private static async Task<IResult> RestartAsync(HttpContext http, DurableEngine engine, string instanceId)
