@@ -23,6 +23,9 @@ public static class TaskBatchOrchestrator
     /// <summary>Workflows with more tasks than this dispatch activity tasks in batches.</summary>
     public const int Threshold = 1_000;
 
+    /// <summary>The fewest ready activity tasks that go to batches (fewer run inline in the workflow).</summary>
+    public const int MinBatchSize = 32;
+
     /// <summary>The most tasks per batch.</summary>
     public const int MaxBatchSize = 250;
 

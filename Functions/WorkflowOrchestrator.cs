@@ -96,7 +96,10 @@ public static class WorkflowOrchestrator
     private static void Dispatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending)
     {
         var ready = run.DispatchReady(Now(context));
-        var batched = run.Spec.Tasks.Count > TaskBatchOrchestrator.Threshold;
+        // A batch pays for a sub-orchestration; it is worth it only when many tasks start together
+        // (wide DAGs). Chains and trickles run inline, where each task costs no extra orchestration.
+        var batched = run.Spec.Tasks.Count > TaskBatchOrchestrator.Threshold
+            && ready.Count(t => !TaskRunner.RunsInOrchestrator(t.TaskType)) >= TaskBatchOrchestrator.MinBatchSize;
         var batch = new List<TaskSpec>();
         foreach (var task in ready)
         {
