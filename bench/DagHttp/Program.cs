@@ -15,7 +15,7 @@ using ServerlessTasks;
 var options = Options.Parse(args);
 var table = new List<string>
 {
-    "| shape | tasks | store | engine over HTTP (median) | raw (median) | ratio | peak managed heap | outcome |",
+    "| shape | tasks | store | engine over HTTP (median) | raw (median) | ratio | peak managed heap growth | outcome |",
     "|---|---|---|---|---|---|---|---|",
 };
 
@@ -50,11 +50,10 @@ foreach (var store in options.Stores)
             var dag = shape == "chain" ? Dag.Chain(options.Tasks, $"{shape}-{store}-{run}") : Dag.Wide(options.Tasks, $"{shape}-{store}-{run}");
             Console.Error.WriteLine($"[{store}] {shape} {options.Tasks} run {run + 1}/{options.Runs} ...");
             raw.Add(await Dag.RunRawAsync(dag));
-            GC.Collect();
             using var sampler = new HeapSampler();
             var (elapsed, result) = await RunOverHttpAsync(http, dag, options.Timeout);
             engine.Add(elapsed);
-            peakHeap = Math.Max(peakHeap, sampler.Peak);
+            peakHeap = Math.Max(peakHeap, sampler.PeakGrowth);
             outcome = result;
             Console.Error.WriteLine($"[{store}] {shape}: {result} in {elapsed.TotalMilliseconds:N0} ms (raw {raw[^1].TotalMilliseconds:N1} ms), peak heap {peakHeap / 1048576.0:N1} MB");
         }
@@ -146,20 +145,29 @@ internal sealed record Dag(string Id, string Json, int Tasks, bool IsChain)
     public static Task<TimeSpan> RunRawAsync(Dag dag) => dag.RunRawAsync();
 }
 
-/// <summary>Samples the GC heap size every 10 ms and keeps the peak.</summary>
+/// <summary>
+/// Samples the managed heap (live and not yet collected objects) every 10 ms during a run and keeps the
+/// peak above the live heap measured (after a full collection) just before the run: what the run itself added.
+/// </summary>
 internal sealed class HeapSampler : IDisposable
 {
     private readonly Timer _timer;
+    private readonly long _before;
     private long _peak;
 
-    public HeapSampler() => _timer = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
+    public HeapSampler()
+    {
+        _before = GC.GetTotalMemory(forceFullCollection: true);
+        _peak = _before;
+        _timer = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
+    }
 
-    public long Peak
+    public long PeakGrowth
     {
         get
         {
             Sample();
-            return Interlocked.Read(ref _peak);
+            return Interlocked.Read(ref _peak) - _before;
         }
     }
 
@@ -167,7 +175,7 @@ internal sealed class HeapSampler : IDisposable
 
     private void Sample()
     {
-        var size = GC.GetGCMemoryInfo().HeapSizeBytes;
+        var size = GC.GetTotalMemory(forceFullCollection: false);
         long current;
         while ((current = Interlocked.Read(ref _peak)) < size && Interlocked.CompareExchange(ref _peak, size, current) != current)
         {

@@ -76,6 +76,17 @@ public class BadInputTests(AppHost host) : IClassFixture<AppHost>
         await AssertNothingCreatedAsync();
     }
 
+    [Fact]
+    public async Task SubmitWorkflow_MoreTasksThanTheDocumentedLimit_Is413()
+    {
+        var tasks = Enumerable.Range(0, 100_001).Select(i => new { task_id = $"t{i}", task_type = "echo" });
+        using var response = await host.PostAsync("/api/workflows", JsonSerializer.Serialize(new { workflow_id = "bad-100001", tasks }));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("100000", (await response.Content.ReadAsStringAsync()).Replace(",", "", StringComparison.Ordinal));
+        await AssertNothingCreatedAsync();
+    }
+
     [Theory]
     [InlineData("text/plain")]
     [InlineData("application/xml")]
