@@ -46,12 +46,16 @@ public sealed partial class DurableEngine : IAsyncDisposable
         _logger = _loggerFactory.CreateLogger("LocalRuntime.Durable.Engine");
         _cache = new SessionCache(_options.MaxCachedOrchestrations);
         Client = new LocalDurableTaskClient(this);
+        Metrics = new EngineMetrics(this);
         InitializeActivityPool();
         InitializeTimers();
     }
 
     /// <summary>The store behind this engine.</summary>
     public IDurableStore Store { get; }
+
+    /// <summary>The engine's gauges (meter <c>LocalRuntime.Durable</c>).</summary>
+    public EngineMetrics Metrics { get; }
 
     /// <summary>The client for this task hub.</summary>
     public DurableTaskClient Client { get; }
@@ -134,6 +138,7 @@ public sealed partial class DurableEngine : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await StopAsync(timeout.Token);
+        Metrics.Dispose();
         _stopping.Dispose();
     }
 
