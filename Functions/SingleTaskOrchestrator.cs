@@ -18,9 +18,6 @@ namespace ServerlessTasks.Functions;
 /// </summary>
 public static class SingleTaskOrchestrator
 {
-    private static readonly TaskOptions IndexRetry = TaskOptions.FromRetryPolicy(
-        new RetryPolicy(maxNumberOfAttempts: 10, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
-
     /// <summary>The orchestrator function.</summary>
     [Function(nameof(SingleTaskOrchestrator))]
     public static async Task<TaskIndexEntry> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
@@ -34,11 +31,11 @@ public static class SingleTaskOrchestrator
             TaskType = task.TaskType,
             Status = WorkflowTaskStatus.Pending,
             Priority = task.Priority,
-            CreatedAt = Now(context),
+            CreatedAt = context.UtcNow(),
             Version = 1,
         };
         var log = new TaskEventLog(context.InstanceId, task.TaskId!);
-        log.Add(TaskEventKind.Submitted, Now(context));
+        log.Add(TaskEventKind.Submitted, context.UtcNow());
         await Index(context, entry, log);
 
         var cancel = context.WaitForExternalEvent<JsonElement?>(WorkflowOrchestrator.CancelEvent);
@@ -53,14 +50,14 @@ public static class SingleTaskOrchestrator
             return await Finish(context, log, entry, WorkflowTaskStatus.Skipped, null, $"{FailureReasons.DependencyFailed}: dependency '{blocker.TaskId}' {blocker.Status.ToString().ToLowerInvariant()}", 0);
         }
 
-        if (task.Deadline is { } deadline && deadline <= Now(context))
+        if (task.Deadline is { } deadline && deadline <= context.UtcNow())
         {
             return await Finish(context, log, entry, WorkflowTaskStatus.Failed, null, FailureReasons.DeadlineExceeded, 0);
         }
 
-        entry = entry with { Status = WorkflowTaskStatus.Running, StartedAt = Now(context), Attempts = 1, StartSequence = 1, Version = 2 };
-        log.Add(TaskEventKind.Ready, Now(context));
-        log.Add(TaskEventKind.Dispatched, Now(context), attempt: 1);
+        entry = entry with { Status = WorkflowTaskStatus.Running, StartedAt = context.UtcNow(), Attempts = 1, StartSequence = 1, Version = 2 };
+        log.Add(TaskEventKind.Ready, context.UtcNow());
+        log.Add(TaskEventKind.Dispatched, context.UtcNow(), attempt: 1);
         await Index(context, entry, log);
         var run = TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default, log.Clock);
         if (await Task.WhenAny(run, cancel) == cancel)
@@ -84,7 +81,7 @@ public static class SingleTaskOrchestrator
 
         var dependencies = task.DependsOn.Select(d => new DependencyRef(TaskIndexEntry.SingleTaskWorkflowId(d), d)).ToList();
         var states = await context.CallActivityAsync<IReadOnlyList<TaskIndexEntry?>>(
-            nameof(TaskIndexActivities.WatchDependencies), new WatchRequest(context.InstanceId, dependencies), IndexRetry);
+            nameof(TaskIndexActivities.WatchDependencies), new WatchRequest(context.InstanceId, dependencies), OrchestrationDefaults.BookkeepingRetry);
         var waits = new List<Task<TaskIndexEntry?>>();
         for (var i = 0; i < dependencies.Count; i++)
         {
@@ -124,14 +121,14 @@ public static class SingleTaskOrchestrator
         TaskOrchestrationContext context, TaskEventLog log, TaskIndexEntry entry, WorkflowTaskStatus status, JsonElement? result, string? error, int attempts, TaskOutcome? outcome = null)
     {
         log.AddRange(outcome?.Events);
-        log.Add(TaskEventLog.KindOf(status), Now(context), attempts, status == WorkflowTaskStatus.Completed ? null : error, outcome?.Finished);
+        log.Add(TaskEventLog.KindOf(status), context.UtcNow(), attempts, status == WorkflowTaskStatus.Completed ? null : error, outcome?.Finished);
         var final = entry with
         {
             Status = status,
             Result = result?.GetRawText(),
             Error = error,
             Attempts = attempts,
-            CompletedAt = Now(context),
+            CompletedAt = context.UtcNow(),
             FinishSequence = entry.StartSequence + 1,
             Version = 3,
         };
@@ -144,10 +141,7 @@ public static class SingleTaskOrchestrator
     {
         var events = log.Take();
         var receipt = await context.CallActivityAsync<TaskIndexReceipt>(
-            nameof(TaskIndexActivities.IndexTasks), new TaskIndexBatch([entry with { Hlc = log.Last?.ToString() }], events), IndexRetry);
-        log.Clock.Receive(receipt.Hlc, Now(context));
+            nameof(TaskIndexActivities.IndexTasks), new TaskIndexBatch([entry with { Hlc = log.Last?.ToString() }], events), OrchestrationDefaults.BookkeepingRetry);
+        log.Clock.Receive(receipt.Hlc, context.UtcNow());
     }
-
-    private static DateTimeOffset Now(TaskOrchestrationContext context) =>
-        new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
 }

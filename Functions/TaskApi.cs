@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using ServerlessTasks.Activities;
 using ServerlessTasks.Activities.Http;
@@ -21,7 +18,6 @@ namespace ServerlessTasks.Functions;
 /// <summary>The task endpoints (the seed's task API): submit one task, read it, list tasks.</summary>
 public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddressGuard outbound, ICallbackStore callbacks)
 {
-    private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
     private readonly WorkflowValidator _validator = new();
 
     /// <summary>
@@ -50,37 +46,9 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
             return invalid;
         }
 
-        var instanceId = TaskIndexEntry.SingleTaskWorkflowId(task.TaskId!);
-        var status = 202;
-        try
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(
-                nameof(SingleTaskOrchestrator), task, new StartOrchestrationOptions(instanceId) { DedupeStatuses = AnyStatus }, context.CancellationToken);
-        }
-        catch (InvalidOperationException)
-        {
-            var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, context.CancellationToken);
-            if (existing is null || !Same(existing.ReadInputAs<TaskSpec>(), task))
-            {
-                return ApiResults.Problem(409, "Conflict", $"Task '{task.TaskId}' already exists with a different body.");
-            }
-
-            status = 200;
-        }
-
-        var urls = client.CreateHttpManagementPayload(instanceId);
-        request.HttpContext.Response.Headers.Location = urls.StatusQueryGetUri;
-        var body = new CheckStatusBody(urls.Id, urls.StatusQueryGetUri, urls.SendEventPostUri, urls.TerminatePostUri, urls.PurgeHistoryDeleteUri,
-            urls.RestartPostUri, urls.SuspendPostUri, urls.ResumePostUri, $"{request.Scheme}://{request.Host}/api/tasks/{Uri.EscapeDataString(task.TaskId!)}")
-        {
-            TaskId = task.TaskId,
-        };
-        return new ContentResult
-        {
-            StatusCode = status,
-            ContentType = "application/json; charset=utf-8",
-            Content = JsonSerializer.Serialize(body, CheckStatusBody.JsonOptions),
-        };
+        return await IdempotentStart.StartAsync(
+            request, client, nameof(SingleTaskOrchestrator), TaskIndexEntry.SingleTaskWorkflowId(task.TaskId!), task,
+            $"/api/tasks/{Uri.EscapeDataString(task.TaskId!)}", $"Task '{task.TaskId}'", task.TaskId, context.CancellationToken);
     }
 
     /// <summary><c>GET /api/tasks/{task_id}</c>: the task in the seed's shape.</summary>
@@ -192,11 +160,6 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
             : ApiResults.Problem(ProblemStatus.For(problems).Status, ProblemStatus.For(problems).Title, $"The task is invalid: {problems[0].Message}",
                 problems.Select(p => new { code = p.Code, message = p.Message, task_ids = p.TaskIds, related = p.Related }).ToList());
     }
-
-    private static bool Same(TaskSpec? stored, TaskSpec submitted) =>
-        stored is not null && JsonNode.DeepEquals(
-            JsonSerializer.SerializeToNode(stored, ApiJson.Options),
-            JsonSerializer.SerializeToNode(submitted, ApiJson.Options));
 
     private static bool TryInt(Microsoft.Extensions.Primitives.StringValues value, int fallback, int min, int max, out int result)
     {

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using ServerlessTasks.Activities;
 using ServerlessTasks.Activities.Http;
@@ -21,7 +19,6 @@ namespace ServerlessTasks.Functions;
 /// <summary>The workflow endpoints: submit a DAG, read its state.</summary>
 public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAddressGuard outbound, ICallbackStore callbacks)
 {
-    private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
     private readonly WorkflowValidator _validator = new();
 
     /// <summary><c>POST /api/workflows</c>: validates and starts a workflow; 202 with the status URLs.</summary>
@@ -46,27 +43,9 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
             return invalid;
         }
 
-        try
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(
-                nameof(WorkflowOrchestrator),
-                spec,
-                new StartOrchestrationOptions(spec.WorkflowId) { DedupeStatuses = AnyStatus },
-                context.CancellationToken);
-        }
-        catch (InvalidOperationException)
-        {
-            // The id is taken: the same submission again is answered with the existing workflow.
-            var existing = await client.GetInstanceAsync(spec.WorkflowId!, getInputsAndOutputs: true, context.CancellationToken);
-            if (existing is null || !SameSubmission(existing.ReadInputAs<WorkflowSpec>(), spec))
-            {
-                return ApiResults.Problem(409, "Conflict", $"Workflow '{spec.WorkflowId}' already exists with a different body.");
-            }
-
-            return Accepted(request, client, spec.WorkflowId!, status: 200);
-        }
-
-        return Accepted(request, client, spec.WorkflowId!, status: 202);
+        return await IdempotentStart.StartAsync(
+            request, client, nameof(WorkflowOrchestrator), spec.WorkflowId!, spec,
+            $"/api/workflows/{Uri.EscapeDataString(spec.WorkflowId!)}", $"Workflow '{spec.WorkflowId}'", taskId: null, context.CancellationToken);
     }
 
     /// <summary><c>GET /api/workflows/{id}</c>: status, counts and every task's state (from the task index).</summary>
@@ -219,34 +198,6 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
             ? t with { TaskId = string.Create(CultureInfo.InvariantCulture, $"task-{i + 1}") }
             : t).ToList();
         return spec with { WorkflowId = string.IsNullOrEmpty(spec.WorkflowId) ? Guid.NewGuid().ToString("N") : spec.WorkflowId, Tasks = tasks };
-    }
-
-    private static bool SameSubmission(WorkflowSpec? stored, WorkflowSpec submitted) =>
-        stored is not null && JsonNode.DeepEquals(
-            JsonSerializer.SerializeToNode(stored, ApiJson.Options),
-            JsonSerializer.SerializeToNode(submitted, ApiJson.Options));
-
-    private static ContentResult Accepted(HttpRequest request, DurableTaskClient client, string workflowId, int status)
-    {
-        var urls = client.CreateHttpManagementPayload(workflowId);
-        var origin = $"{request.Scheme}://{request.Host}";
-        var body = new CheckStatusBody(
-            urls.Id,
-            urls.StatusQueryGetUri,
-            urls.SendEventPostUri,
-            urls.TerminatePostUri,
-            urls.PurgeHistoryDeleteUri,
-            urls.RestartPostUri,
-            urls.SuspendPostUri,
-            urls.ResumePostUri,
-            $"{origin}/api/workflows/{Uri.EscapeDataString(workflowId)}");
-        request.HttpContext.Response.Headers.Location = urls.StatusQueryGetUri;
-        return new ContentResult
-        {
-            StatusCode = status,
-            ContentType = "application/json; charset=utf-8",
-            Content = JsonSerializer.Serialize(body, CheckStatusBody.JsonOptions),
-        };
     }
 
     private static WorkflowStatus WorkflowStatusOf(OrchestrationMetadata instance, WorkflowCounts? counts, bool cancelled) => instance.RuntimeStatus switch

@@ -21,16 +21,13 @@ public static class WorkflowOrchestrator
     /// <summary>The event that cancels a workflow.</summary>
     public const string CancelEvent = "cancel";
 
-    private static readonly TaskOptions IndexRetry = TaskOptions.FromRetryPolicy(
-        new RetryPolicy(maxNumberOfAttempts: 10, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
-
     /// <summary>The orchestrator function.</summary>
     [Function(nameof(WorkflowOrchestrator))]
     public static async Task<WorkflowReport> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var spec = context.GetInput<WorkflowSpec>() ?? throw new InvalidOperationException("The workflow orchestrator needs a workflow spec as input.");
-        var run = new WorkflowRun(context.InstanceId, spec, Now(context));
+        var run = new WorkflowRun(context.InstanceId, spec, context.UtcNow());
         var pending = new CompletionQueue<WorkItem>();
         pending.Add(WorkItem.Cancel, context.WaitForExternalEvent<JsonElement?>(CancelEvent));
         var indexing = false;
@@ -44,7 +41,7 @@ public static class WorkflowOrchestrator
             {
                 var events = run.TakeEvents();
                 lastBatch = new TaskIndexBatch(run.TakeIndexUpdates(), events);
-                pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<TaskIndexReceipt>(nameof(TaskIndexActivities.IndexTasks), lastBatch, IndexRetry));
+                pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<TaskIndexReceipt>(nameof(TaskIndexActivities.IndexTasks), lastBatch, OrchestrationDefaults.BookkeepingRetry));
                 indexing = true;
             }
 
@@ -58,22 +55,22 @@ public static class WorkflowOrchestrator
             switch (item.Kind)
             {
                 case WorkKind.Cancel:
-                    run.Cancel(ReasonOf(outcome), Now(context));
+                    run.Cancel(ReasonOf(outcome), context.UtcNow());
                     break;
                 case WorkKind.IndexFlush when !outcome.IsCompletedSuccessfully:
                     // The index store failed even after retries: send the same batch again; versions keep it idempotent.
-                    pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<TaskIndexReceipt>(nameof(TaskIndexActivities.IndexTasks), lastBatch, IndexRetry));
+                    pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<TaskIndexReceipt>(nameof(TaskIndexActivities.IndexTasks), lastBatch, OrchestrationDefaults.BookkeepingRetry));
                     break;
                 case WorkKind.IndexFlush:
                     // Later stamps of this run follow the host's clock (and so its persisted high-water mark).
-                    run.Clock.Receive(((Task<TaskIndexReceipt>)outcome).Result.Hlc, Now(context));
+                    run.Clock.Receive(((Task<TaskIndexReceipt>)outcome).Result.Hlc, context.UtcNow());
                     indexing = false;
                     break;
                 case WorkKind.Batch:
-                    RecordBatch(run, item.Batch!, outcome, Now(context));
+                    RecordBatch(run, item.Batch!, outcome, context.UtcNow());
                     break;
                 default:
-                    Record(run, item.Task!, ((Task<TaskOutcome>)outcome).Result, Now(context));
+                    Record(run, item.Task!, ((Task<TaskOutcome>)outcome).Result, context.UtcNow());
                     break;
             }
         }
@@ -95,7 +92,7 @@ public static class WorkflowOrchestrator
     /// </summary>
     private static void Dispatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending)
     {
-        var ready = run.DispatchReady(Now(context));
+        var ready = run.DispatchReady(context.UtcNow());
         // A batch pays for a sub-orchestration; it is worth it only when many tasks start together
         // (wide DAGs). Chains and trickles run inline, where each task costs no extra orchestration.
         var batched = run.Spec.Tasks.Count > TaskBatchOrchestrator.Threshold
@@ -127,7 +124,7 @@ public static class WorkflowOrchestrator
     private static void StartBatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending, List<TaskSpec> tasks) =>
         pending.Add(
             new WorkItem(WorkKind.Batch, null, tasks),
-            context.CallSubOrchestratorAsync<IReadOnlyList<TaskOutcome>>(nameof(TaskBatchOrchestrator), new TaskBatch(context.InstanceId, tasks, run.Clock.Next(Now(context)))));
+            context.CallSubOrchestratorAsync<IReadOnlyList<TaskOutcome>>(nameof(TaskBatchOrchestrator), new TaskBatch(context.InstanceId, tasks, run.Clock.Next(context.UtcNow()))));
 
     private static void RecordBatch(WorkflowRun run, IReadOnlyList<TaskSpec> tasks, Task outcome, DateTimeOffset now)
     {
@@ -177,9 +174,6 @@ public static class WorkflowOrchestrator
         cancelEvent.IsCompletedSuccessfully && ((Task<JsonElement?>)cancelEvent).Result is { ValueKind: JsonValueKind.String } reason
             ? reason.GetString()!
             : "cancelled by client";
-
-    private static DateTimeOffset Now(TaskOrchestrationContext context) =>
-        new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
 
     private enum WorkKind
     {

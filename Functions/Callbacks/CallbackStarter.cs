@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using ServerlessTasks.Activities.Callbacks;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Functions.Contracts;
+using ServerlessTasks.Functions.Orchestration;
 using ServerlessTasks.TaskIndex;
 
 namespace ServerlessTasks.Functions.Callbacks;
@@ -33,7 +34,7 @@ public static class CallbackStarter
             : (JsonElement?)null;
         var error = status == "completed" ? null : report.Tasks.FirstOrDefault(t => t.Status == WorkflowTaskStatus.Failed)?.Error ?? status;
         return StartAsync(context, new CallbackNotice(
-            report.WorkflowId, null, "completed", callback.Url, callback.Token, status, result, error, null, Now(context)));
+            report.WorkflowId, null, "completed", callback.Url, callback.Token, status, result, error, null, context.UtcNow()));
     }
 
     /// <summary>Starts the completion callback of a single task, if its submission has one.</summary>
@@ -49,7 +50,7 @@ public static class CallbackStarter
 
         var result = final.Result is null ? (JsonElement?)null : JsonSerializer.Deserialize<JsonElement>(final.Result);
         return StartAsync(context, new CallbackNotice(
-            final.WorkflowId, final.TaskId, "completed", callback.Url, callback.Token, final.Status.ToString().ToLowerInvariant(), result, final.Error, final.Hlc, Now(context)));
+            final.WorkflowId, final.TaskId, "completed", callback.Url, callback.Token, final.Status.ToString().ToLowerInvariant(), result, final.Error, final.Hlc, context.UtcNow()));
     }
 
     private static async Task StartAsync(TaskOrchestrationContext context, CallbackNotice notice)
@@ -63,7 +64,4 @@ public static class CallbackStarter
             // The callback store or the engine refused even after retries: the workflow's result stands regardless.
         }
     }
-
-    private static DateTimeOffset Now(TaskOrchestrationContext context) =>
-        new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
 }

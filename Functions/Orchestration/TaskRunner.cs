@@ -60,7 +60,7 @@ public static class TaskRunner
 
             if (clock is not null)
             {
-                events.Add(clock.Stamp(workflowId, task.TaskId, TaskEventKind.Retried, Now(context), attempt, error));
+                events.Add(clock.Stamp(workflowId, task.TaskId, TaskEventKind.Retried, context.UtcNow(), attempt, error));
             }
 
             await context.CreateTimer(context.CurrentUtcDateTime + backoff.GetDelay(attempt, seed), CancellationToken.None);
@@ -76,13 +76,13 @@ public static class TaskRunner
             // Runs here: the orchestration itself is the worker that starts it.
             if (clock is not null)
             {
-                events.Add(clock.Stamp(workflowId, task.TaskId, TaskEventKind.Started, Now(context), attempt));
+                events.Add(clock.Stamp(workflowId, task.TaskId, TaskEventKind.Started, context.UtcNow(), attempt));
             }
 
             return type == TaskTypes.Delay ? await DelayAsync(context, task) : await ApprovalAsync(context, task);
         }
 
-        var sent = clock?.Next(Now(context));
+        var sent = clock?.Next(context.UtcNow());
         var done = await WithTimeout(
             context,
             context.CallActivityAsync<TaskActivityResult>(
@@ -101,14 +101,11 @@ public static class TaskRunner
                 At = done.Started.PhysicalTime,
                 Attempt = attempt,
             });
-            clock.Receive(done.Finished, Now(context));
+            clock.Receive(done.Finished, context.UtcNow());
         }
 
         return done.Result;
     }
-
-    private static DateTimeOffset Now(TaskOrchestrationContext context) =>
-        new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
 
     private static async Task<T> WithTimeout<T>(TaskOrchestrationContext context, Task<T> work, double? timeoutSeconds)
     {

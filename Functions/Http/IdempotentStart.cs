@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using ServerlessTasks.Functions.Contracts;
+
+namespace ServerlessTasks.Functions.Http;
+
+/// <summary>
+/// Starts an orchestration whose instance id is the client's idempotency key. The store's atomic create
+/// decides a race: the winner answers 202; a later submission with the same body answers 200 with the same
+/// URLs; one with a different body answers 409. Both submit endpoints (workflows, single tasks) use it.
+/// </summary>
+public static class IdempotentStart
+{
+    private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
+
+    /// <summary>Starts <paramref name="orchestrator"/> with <paramref name="input"/> as <paramref name="instanceId"/>, idempotently.</summary>
+    /// <param name="request">The submitting request (origin of the status URL; gets the <c>Location</c> header).</param>
+    /// <param name="client">The durable client.</param>
+    /// <param name="orchestrator">The orchestrator to start.</param>
+    /// <param name="instanceId">The instance id (idempotency key).</param>
+    /// <param name="input">The submission; compared as JSON with a stored one on a repeat.</param>
+    /// <param name="statusPath">The path of our own status endpoint, e.g. <c>/api/workflows/{id}</c>.</param>
+    /// <param name="what">What the key names, for the 409 message (e.g. <c>Workflow 'x'</c>).</param>
+    /// <param name="taskId">The task id, for single-task submissions.</param>
+    /// <param name="cancellation">Cancels the call.</param>
+    public static async Task<IActionResult> StartAsync<TInput>(
+        HttpRequest request,
+        DurableTaskClient client,
+        string orchestrator,
+        string instanceId,
+        TInput input,
+        string statusPath,
+        string what,
+        string? taskId,
+        CancellationToken cancellation)
+        where TInput : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(client);
+        var status = StatusCodes.Status202Accepted;
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId) { DedupeStatuses = AnyStatus }, cancellation);
+        }
+        catch (InvalidOperationException)
+        {
+            // The id is taken: the same submission again is answered with the existing instance.
+            var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellation);
+            if (existing is null || !SameJson(existing.ReadInputAs<TInput>(), input))
+            {
+                return ApiResults.Problem(409, "Conflict", $"{what} already exists with a different body.");
+            }
+
+            status = StatusCodes.Status200OK;
+        }
+
+        var urls = client.CreateHttpManagementPayload(instanceId);
+        request.HttpContext.Response.Headers.Location = urls.StatusQueryGetUri;
+        var body = new CheckStatusBody(
+            urls.Id,
+            urls.StatusQueryGetUri,
+            urls.SendEventPostUri,
+            urls.TerminatePostUri,
+            urls.PurgeHistoryDeleteUri,
+            urls.RestartPostUri,
+            urls.SuspendPostUri,
+            urls.ResumePostUri,
+            $"{request.Scheme}://{request.Host}{statusPath}")
+        {
+            TaskId = taskId,
+        };
+        return new ContentResult
+        {
+            StatusCode = status,
+            ContentType = "application/json; charset=utf-8",
+            Content = JsonSerializer.Serialize(body, CheckStatusBody.JsonOptions),
+        };
+    }
+
+    private static bool SameJson<T>(T? stored, T submitted) =>
+        stored is not null && JsonNode.DeepEquals(
+            JsonSerializer.SerializeToNode(stored, ApiJson.Options),
+            JsonSerializer.SerializeToNode(submitted, ApiJson.Options));
+}
