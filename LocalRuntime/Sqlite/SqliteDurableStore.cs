@@ -123,11 +123,15 @@ public sealed class SqliteDurableStore : IDurableStore
     }
 
     /// <inheritdoc />
-    public Task<InstanceState?> GetInstanceAsync(string instanceId, CancellationToken cancellation = default)
+    public Task<InstanceState?> GetInstanceAsync(string instanceId, CancellationToken cancellation = default) =>
+        GetInstanceAsync(instanceId, includeInput: true, cancellation);
+
+    /// <inheritdoc />
+    public Task<InstanceState?> GetInstanceAsync(string instanceId, bool includeInput, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(instanceId);
         var key = InstanceKey.Encode(instanceId);
-        return ReadAsync(reader => reader.GetInstance(key), cancellation);
+        return ReadAsync(reader => reader.GetInstance(key, includeInput), cancellation);
     }
 
     /// <inheritdoc />
@@ -534,20 +538,23 @@ public sealed class SqliteDurableStore : IDurableStore
     private sealed class ReadConnection : IDisposable
     {
         private readonly Statement _getInstance;
+        private readonly Statement _getInstanceWithoutInput;
         private readonly Statement _getHistory;
 
         public ReadConnection(SqliteConnection connection)
         {
             Connection = connection;
             _getInstance = new Statement(connection, $"SELECT {SqliteSchema.InstanceColumns} FROM instances WHERE instance_key = @k", "@k");
+            _getInstanceWithoutInput = new Statement(
+                connection, $"SELECT {SqliteSchema.InstanceColumns.Replace(" input,", " NULL AS input,", StringComparison.Ordinal)} FROM instances WHERE instance_key = @k", "@k");
             _getHistory = new Statement(connection, "SELECT event FROM history WHERE instance_key = @k ORDER BY seq", "@k");
         }
 
         public SqliteConnection Connection { get; }
 
-        public InstanceState? GetInstance(byte[] key)
+        public InstanceState? GetInstance(byte[] key, bool includeInput = true)
         {
-            using var reader = _getInstance.Set(0, key).Query();
+            using var reader = (includeInput ? _getInstance : _getInstanceWithoutInput).Set(0, key).Query();
             return reader.Read() ? Rows.ReadInstance(reader) : null;
         }
 
@@ -566,6 +573,7 @@ public sealed class SqliteDurableStore : IDurableStore
         public void Dispose()
         {
             _getInstance.Dispose();
+            _getInstanceWithoutInput.Dispose();
             _getHistory.Dispose();
             Connection.Dispose();
         }

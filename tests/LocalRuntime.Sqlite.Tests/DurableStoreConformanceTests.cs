@@ -387,6 +387,20 @@ public abstract class DurableStoreConformanceTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task GetInstance_WithoutInput_SameStateAndInputLeftOutOrUnchanged()
+    {
+        var state = State("no-input") with { Input = "\"big input\"", Output = "\"out\"", CustomStatus = "\"cs\"" };
+        await Store.CreateInstanceAsync(state, Data.Start(state), DefaultBlocking);
+
+        var without = await Store.GetInstanceAsync("no-input", includeInput: false);
+
+        Assert.NotNull(without);
+        Assert.True(without!.Input is null || without.Input == state.Input);
+        StoreAssert.StateEqual(state with { Input = without.Input }, without);
+        Assert.Null(await Store.GetInstanceAsync("unknown", includeInput: false));
+    }
+
+    [Fact]
     public async Task Checkpoint_WithinAnExecution_KeepsTheStoredInput_ContinueAsNewReplacesIt()
     {
         var state = State("keep-input", Status.Pending) with { Input = "\"original\"" };

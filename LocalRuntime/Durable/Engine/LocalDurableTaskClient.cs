@@ -110,7 +110,7 @@ public sealed class LocalDurableTaskClient : DurableTaskClient
     /// <inheritdoc />
     public override async Task<OrchestrationMetadata?> GetInstanceAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
     {
-        var state = await _engine.Store.GetInstanceAsync(instanceId, cancellation);
+        var state = await _engine.Store.GetInstanceAsync(instanceId, getInputsAndOutputs, cancellation);
         return state is null ? null : ToMetadata(state, getInputsAndOutputs);
     }
 
@@ -146,7 +146,7 @@ public sealed class LocalDurableTaskClient : DurableTaskClient
     /// <inheritdoc />
     public override async Task<PurgeResult> PurgeInstanceAsync(string instanceId, PurgeInstanceOptions? options = null, CancellationToken cancellation = default)
     {
-        var state = await _engine.Store.GetInstanceAsync(instanceId, cancellation);
+        var state = await _engine.Store.GetInstanceAsync(instanceId, includeInput: false, cancellation);
         if (state is null || !state.IsTerminal)
         {
             return new PurgeResult(0);
@@ -215,7 +215,7 @@ public sealed class LocalDurableTaskClient : DurableTaskClient
     private async Task SendAsync(string instanceId, string? executionId, HistoryEvent e, CancellationToken cancellation)
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
-        _ = await _engine.Store.GetInstanceAsync(instanceId, cancellation)
+        _ = await _engine.Store.GetInstanceAsync(instanceId, includeInput: false, cancellation)
             ?? throw new ArgumentException($"No orchestration with instance ID '{instanceId}' was found.", nameof(instanceId));
         var message = new OrchestrationMessage { Id = _engine.NextId(), InstanceId = instanceId, ExecutionId = executionId, Event = e };
         await _engine.Store.SendMessagesAsync([message], cancellation);
@@ -227,7 +227,7 @@ public sealed class LocalDurableTaskClient : DurableTaskClient
         while (true)
         {
             var changed = _engine.NextStateChange(instanceId);
-            var state = await _engine.Store.GetInstanceAsync(instanceId, cancellation)
+            var state = await _engine.Store.GetInstanceAsync(instanceId, withData, cancellation)
                 ?? throw new ArgumentException($"No orchestration with instance ID '{instanceId}' was found.", nameof(instanceId));
             if (done(state))
             {

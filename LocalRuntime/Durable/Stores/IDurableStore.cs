@@ -34,6 +34,13 @@ public interface IDurableStore : IAsyncDisposable
     /// <summary>Reads an instance's state; null when unknown.</summary>
     Task<InstanceState?> GetInstanceAsync(string instanceId, CancellationToken cancellation = default);
 
+    /// <summary>
+    /// Reads an instance's state, leaving out its input (which may be large) unless asked for: status
+    /// polls need none of it. Stores that hold the input in memory may return it anyway.
+    /// </summary>
+    Task<InstanceState?> GetInstanceAsync(string instanceId, bool includeInput, CancellationToken cancellation = default) =>
+        GetInstanceAsync(instanceId, cancellation);
+
     /// <summary>Reads an instance's history (current execution) in order.</summary>
     Task<IReadOnlyList<HistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellation = default);
 

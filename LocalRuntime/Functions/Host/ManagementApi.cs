@@ -42,14 +42,14 @@ internal static class ManagementApi
 
     private static async Task<IResult> GetStatusAsync(HttpContext http, DurableEngine engine, string instanceId)
     {
-        var state = await engine.Store.GetInstanceAsync(instanceId, http.RequestAborted);
+        var query = http.Request.Query;
+        var showInput = !string.Equals(query["showInput"], "false", StringComparison.OrdinalIgnoreCase);
+        var state = await engine.Store.GetInstanceAsync(instanceId, showInput, http.RequestAborted);
         if (state is null)
         {
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No instance with ID '{instanceId}' was found.");
         }
 
-        var query = http.Request.Query;
-        var showInput = !string.Equals(query["showInput"], "false", StringComparison.OrdinalIgnoreCase);
         var body = StatusJson(state, showInput);
         if (string.Equals(query["showHistory"], "true", StringComparison.OrdinalIgnoreCase))
         {
@@ -110,7 +110,7 @@ internal static class ManagementApi
 
     private static async Task<IResult> RaiseEventAsync(HttpContext http, DurableEngine engine, string instanceId, string eventName)
     {
-        var state = await engine.Store.GetInstanceAsync(instanceId, http.RequestAborted);
+        var state = await engine.Store.GetInstanceAsync(instanceId, includeInput: false, http.RequestAborted);
         if (state is null)
         {
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No instance with ID '{instanceId}' was found.");
@@ -143,7 +143,7 @@ internal static class ManagementApi
 
     private static async Task<IResult> ControlAsync(DurableEngine engine, string instanceId, Func<DurableTaskClient, string, Task> action, bool allowWhenFinished = false)
     {
-        var state = await engine.Store.GetInstanceAsync(instanceId);
+        var state = await engine.Store.GetInstanceAsync(instanceId, includeInput: false);
         if (state is null)
         {
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No instance with ID '{instanceId}' was found.");
@@ -160,7 +160,7 @@ internal static class ManagementApi
 
     private static async Task<IResult> PurgeAsync(DurableEngine engine, string instanceId)
     {
-        var state = await engine.Store.GetInstanceAsync(instanceId);
+        var state = await engine.Store.GetInstanceAsync(instanceId, includeInput: false);
         if (state is null || !state.IsTerminal)
         {
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No finished instance with ID '{instanceId}' was found.");
@@ -173,7 +173,7 @@ internal static class ManagementApi
     /// <summary>Rewind: 202 for a failed instance; 404 unknown; 410 when it finished otherwise; 409 while it runs.</summary>
     private static async Task<IResult> RewindAsync(HttpContext http, DurableEngine engine, string instanceId)
     {
-        var state = await engine.Store.GetInstanceAsync(instanceId, http.RequestAborted);
+        var state = await engine.Store.GetInstanceAsync(instanceId, includeInput: false, http.RequestAborted);
         if (state is null)
         {
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No instance with ID '{instanceId}' was found.");
@@ -192,7 +192,7 @@ internal static class ManagementApi
 
     private static async Task<IResult> RestartAsync(HttpContext http, DurableEngine engine, string instanceId)
     {
-        var state = await engine.Store.GetInstanceAsync(instanceId, http.RequestAborted);
+        var state = await engine.Store.GetInstanceAsync(instanceId, includeInput: false, http.RequestAborted);
         if (state is null)
         {
             return Results.Problem(statusCode: 404, title: "Not Found", detail: $"No instance with ID '{instanceId}' was found.");
