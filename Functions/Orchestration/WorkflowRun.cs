@@ -30,7 +30,8 @@ public sealed class WorkflowRun
         WorkflowId = workflowId;
         Spec = spec;
         _createdAt = now;
-        Scheduler = DagScheduler.Create(spec, TaskGraph.Create(spec), new StrictPriorityWithAgingPolicy(), now);
+        IPriorityPolicy policy = spec.SchedulingPolicy == SchedulingPolicy.Deadline ? new EarliestDeadlineFirstPolicy() : new StrictPriorityWithAgingPolicy();
+        Scheduler = DagScheduler.Create(spec, TaskGraph.Create(spec), policy, now);
         _records = spec.Tasks.ToDictionary(t => t.TaskId!, t => new TaskRecord(t), StringComparer.Ordinal);
         Clock = new OrchestrationClock(workflowId);
         RecordEvent(null, TaskEventKind.Submitted, now);
