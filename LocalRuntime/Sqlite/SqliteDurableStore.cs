@@ -546,7 +546,7 @@ public sealed class SqliteDurableStore : IDurableStore
             Connection = connection;
             _getInstance = new Statement(connection, $"SELECT {SqliteSchema.InstanceColumns} FROM instances WHERE instance_key = @k", "@k");
             _getInstanceWithoutInput = new Statement(
-                connection, $"SELECT {SqliteSchema.InstanceColumns.Replace(" input,", " NULL AS input,", StringComparison.Ordinal)} FROM instances WHERE instance_key = @k", "@k");
+                connection, $"SELECT {SqliteSchema.InstanceColumnsWithoutInput} FROM instances WHERE instance_key = @k", "@k");
             _getHistory = new Statement(connection, "SELECT event FROM history WHERE instance_key = @k ORDER BY seq", "@k");
         }
 

@@ -28,6 +28,14 @@ internal static class SqliteSchema
             custom_status      TEXT,
             details            TEXT
         ) WITHOUT ROWID;
+        -- Inputs live apart from the instance row: SQLite rewrites a whole row on UPDATE, and the row
+        -- changes every episode (status, custom status) while the input (possibly megabytes) never does
+        -- within an execution. instances.input is only read for files written before this table existed.
+        CREATE TABLE IF NOT EXISTS inputs (
+            instance_key BLOB PRIMARY KEY,
+            input        TEXT
+        ) WITHOUT ROWID;
+
         CREATE INDEX IF NOT EXISTS ix_instances_status ON instances (status, instance_key);
         CREATE INDEX IF NOT EXISTS ix_instances_created ON instances (created_at);
 
@@ -65,5 +73,11 @@ internal static class SqliteSchema
         """;
 
     public const string InstanceColumns =
-        "instance_key, name, execution_id, status, created_at, last_updated_at, parent_instance_id, input, output, custom_status, details";
+        "instance_key, name, execution_id, status, created_at, last_updated_at, parent_instance_id, "
+        + "COALESCE((SELECT i.input FROM inputs i WHERE i.instance_key = instances.instance_key), instances.input) AS input, "
+        + "output, custom_status, details";
+
+    /// <summary><see cref="InstanceColumns"/> without the input (status reads).</summary>
+    public const string InstanceColumnsWithoutInput =
+        "instance_key, name, execution_id, status, created_at, last_updated_at, parent_instance_id, NULL AS input, output, custom_status, details";
 }

@@ -39,6 +39,8 @@ internal sealed class SqliteWriter : IDisposable
     private readonly Statement _selectStatus;
     private readonly Statement _upsertInstance;
     private readonly Statement _updateInstanceKeepingInput;
+    private readonly Statement _upsertInput;
+    private readonly Statement _deleteInput;
     private readonly Statement _deleteInstance;
     private readonly Statement _deleteHistory;
     private readonly Statement _deleteInstanceMessages;
@@ -96,6 +98,8 @@ internal sealed class SqliteWriter : IDisposable
             WHERE instance_key = @k
             """,
             "@k", "@id", "@name", "@exec", "@status", "@created", "@updated", "@parent", "@output", "@custom", "@details");
+        _upsertInput = Prepare("INSERT OR REPLACE INTO inputs (instance_key, input) VALUES (@k, @input)", "@k", "@input");
+        _deleteInput = Prepare("DELETE FROM inputs WHERE instance_key = @k", "@k");
         _deleteInstance = Prepare("DELETE FROM instances WHERE instance_key = @k", "@k");
         _deleteHistory = Prepare("DELETE FROM history WHERE instance_key = @k", "@k");
         _deleteInstanceMessages = Prepare("DELETE FROM messages WHERE instance_key = @k", "@k");
@@ -150,7 +154,7 @@ internal sealed class SqliteWriter : IDisposable
         foreach (var statement in new[]
         {
             _begin, _commit, _rollback, _savepoint, _release, _rollbackToSavepoint, _setMaxId, _selectInstance, _selectStatus,
-            _upsertInstance, _updateInstanceKeepingInput, _deleteInstance, _deleteHistory, _deleteInstanceMessages, _deleteInstanceActivities, _nextSeq,
+            _upsertInstance, _updateInstanceKeepingInput, _upsertInput, _deleteInput, _deleteInstance, _deleteHistory, _deleteInstanceMessages, _deleteInstanceActivities, _nextSeq,
             _insertHistory, _insertMessage, _deleteMessage, _insertActivity, _deleteActivity, _selectMessages,
             _selectActivities, _countDequeue,
         })
@@ -190,6 +194,7 @@ internal sealed class SqliteWriter : IDisposable
             return false;
         }
 
+        _deleteInput.Set(0, key).Execute();
         _deleteHistory.Set(0, key).Execute();
         _deleteInstanceMessages.Set(0, key).Execute();
         _deleteInstanceActivities.Set(0, key).Execute();
@@ -483,7 +488,8 @@ internal sealed class SqliteWriter : IDisposable
         var s = instance.State;
         _upsertInstance.Set(0, instance.Key).Set(1, s.InstanceId).Set(2, s.Name).Set(3, s.ExecutionId).Set(4, (int)s.Status)
             .Set(5, StoredJson.ToUtcTicks(s.CreatedAt)).Set(6, StoredJson.ToUtcTicks(s.LastUpdatedAt)).Set(7, s.ParentInstanceId)
-            .Set(8, s.Input).Set(9, s.Output).Set(10, s.CustomStatus).Set(11, instance.Details).Execute();
+            .Set(8, null).Set(9, s.Output).Set(10, s.CustomStatus).Set(11, instance.Details).Execute();
+        _upsertInput.Set(0, instance.Key).Set(1, s.Input).Execute();
     }
 
     private int UpdateInstanceKeepingInput(PreparedInstance instance)
