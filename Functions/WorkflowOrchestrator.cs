@@ -81,7 +81,12 @@ public static class WorkflowOrchestrator
         }
 
         var report = run.Report();
-        await Callbacks.CallbackStarter.ForWorkflowAsync(context, spec.Callback, report); // never changes the result
+        if (spec.Callback is not null)
+        {
+            // Stamped after every task event of the run, so receivers can order it against the journal.
+            var completedAt = run.Clock.Next(context.UtcNow()).ToString();
+            await Callbacks.CallbackStarter.ForWorkflowAsync(context, spec.Callback, report, completedAt); // never changes the result
+        }
         return report;
     }
 

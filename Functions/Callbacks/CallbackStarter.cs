@@ -19,7 +19,11 @@ public static class CallbackStarter
         new RetryPolicy(maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
 
     /// <summary>Starts the completion callback of a workflow, if it has one.</summary>
-    public static Task ForWorkflowAsync(TaskOrchestrationContext context, CallbackSpec? callback, WorkflowReport report)
+    /// <param name="context">The workflow's orchestration.</param>
+    /// <param name="callback">The submission's callback, if any.</param>
+    /// <param name="report">The final report.</param>
+    /// <param name="hlc">The completion's HLC stamp (after every task event of the workflow).</param>
+    public static Task ForWorkflowAsync(TaskOrchestrationContext context, CallbackSpec? callback, WorkflowReport report, string? hlc = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
@@ -34,7 +38,7 @@ public static class CallbackStarter
             : (JsonElement?)null;
         var error = status == "completed" ? null : report.Tasks.FirstOrDefault(t => t.Status == WorkflowTaskStatus.Failed)?.Error ?? status;
         return StartAsync(context, new CallbackNotice(
-            report.WorkflowId, null, "completed", callback.Url, callback.Token, status, result, error, null, context.UtcNow()));
+            report.WorkflowId, null, "completed", callback.Url, callback.Token, status, result, error, hlc, context.UtcNow()));
     }
 
     /// <summary>Starts the completion callback of a single task, if its submission has one.</summary>
