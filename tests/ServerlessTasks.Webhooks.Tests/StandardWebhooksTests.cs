@@ -1,9 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using ServerlessTasks.Domain.Webhooks;
-using ServerlessTasks.Webhooks;
 
-namespace ServerlessTasks.Tests.Callbacks;
+namespace ServerlessTasks.Webhooks.Tests;
 
 /// <summary>The receiver-side helper clients use: the published vector, and what it must reject.</summary>
 public sealed class StandardWebhooksTests

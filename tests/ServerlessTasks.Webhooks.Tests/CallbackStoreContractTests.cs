@@ -1,6 +1,5 @@
-using ServerlessTasks.Webhooks;
 
-namespace ServerlessTasks.Tests.Callbacks;
+namespace ServerlessTasks.Webhooks.Tests;
 
 /// <summary>One contract for every callback store provider.</summary>
 public abstract class CallbackStoreContractTests
