@@ -1,3 +1,4 @@
+using LocalRuntime.Bench;
 namespace LoadGen;
 
 /// <summary>The scenarios LoadGen runs, with the targets from PERFORMANCE.md.</summary>

@@ -1,3 +1,4 @@
+using LocalRuntime.Bench;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;

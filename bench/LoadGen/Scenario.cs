@@ -1,3 +1,4 @@
+using LocalRuntime.Bench;
 namespace LoadGen;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using LocalRuntime.Bench;
 using BenchmarkDotNet.Attributes;
 
 namespace LocalRuntime.Benchmarks;
@@ -15,8 +16,8 @@ public class FanOutBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _memory = await EngineRig.StartAsync(sqlite: false);
-        _sqlite = await EngineRig.StartAsync(sqlite: true);
+        _memory = await EngineRig.StartAsync(StoreKind.Memory);
+        _sqlite = await EngineRig.StartAsync(StoreKind.Sqlite);
     }
 
     [GlobalCleanup]

@@ -1,3 +1,4 @@
+using LocalRuntime.Bench;
 using System.Globalization;
 using LocalRuntime.Durable.Engine;
 

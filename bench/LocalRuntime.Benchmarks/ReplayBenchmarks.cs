@@ -1,3 +1,4 @@
+using LocalRuntime.Bench;
 using BenchmarkDotNet.Attributes;
 using LocalRuntime.Durable.Engine;
 using LocalRuntime.Durable.Stores;

@@ -1,3 +1,4 @@
+using LocalRuntime.Bench;
 using BenchmarkDotNet.Attributes;
 
 namespace LocalRuntime.Benchmarks;
@@ -18,8 +19,8 @@ public class SequentialStepBenchmarks
     public async Task SetupAsync()
     {
         _raw = new RawWorker();
-        _memory = await EngineRig.StartAsync(sqlite: false);
-        _sqlite = await EngineRig.StartAsync(sqlite: true);
+        _memory = await EngineRig.StartAsync(StoreKind.Memory);
+        _sqlite = await EngineRig.StartAsync(StoreKind.Sqlite);
     }
 
     [GlobalCleanup]

@@ -4,7 +4,7 @@ using LocalRuntime.Sqlite;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
-namespace LoadGen;
+namespace LocalRuntime.Bench;
 
 /// <summary>Which store an engine run uses.</summary>
 internal enum StoreKind
@@ -14,8 +14,8 @@ internal enum StoreKind
 }
 
 /// <summary>
-/// An engine started in this process over a fresh store, with the benchmark orchestrators registered:
-/// fan-out of N trivial activities, N sequential activities, and a 5-step chain.
+/// An engine started in this process over a fresh store, with the benchmark functions registered:
+/// a fan-out of N trivial activities and N sequential activities. Compiled into both bench projects.
 /// </summary>
 internal sealed class EngineRig : IAsyncDisposable
 {
@@ -40,7 +40,7 @@ internal sealed class EngineRig : IAsyncDisposable
         IDurableStore store;
         if (kind == StoreKind.Sqlite)
         {
-            directory = Path.Combine(Path.GetTempPath(), "loadgen-" + Guid.NewGuid().ToString("N"));
+            directory = Path.Combine(Path.GetTempPath(), "bench-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(directory);
             store = new SqliteDurableStore(Path.Combine(directory, "bench.db"));
         }
@@ -49,16 +49,16 @@ internal sealed class EngineRig : IAsyncDisposable
             store = new InMemoryDurableStore();
         }
 
-        var engine = new DurableEngine(store, CreateRegistry(), new DurableEngineOptions { ActivityWorkerIdleTimeout = TimeSpan.FromSeconds(30) });
+        var engine = new DurableEngine(store, Registry(), new DurableEngineOptions { ActivityWorkerIdleTimeout = TimeSpan.FromSeconds(30) });
         await engine.StartAsync();
         return new EngineRig(engine, directory);
     }
 
-    /// <summary>Starts one orchestration and waits for it; throws unless it completed.</summary>
-    public async Task<long> RunAsync(string orchestrator, int n, TimeSpan timeout)
+    /// <summary>Starts one orchestration and waits for it (60 s by default); throws unless it completed.</summary>
+    public async Task<long> RunAsync(string orchestrator, int n, TimeSpan? timeout = null)
     {
         var id = await ScheduleAsync(orchestrator, n);
-        return await WaitAsync(id, timeout);
+        return await WaitAsync(id, timeout ?? TimeSpan.FromSeconds(60));
     }
 
     public Task<string> ScheduleAsync(string orchestrator, int n) =>
@@ -93,7 +93,8 @@ internal sealed class EngineRig : IAsyncDisposable
         }
     }
 
-    private static DurableFunctionRegistry CreateRegistry() => new DurableFunctionRegistry()
+    /// <summary>The benchmark functions.</summary>
+    public static DurableFunctionRegistry Registry() => new DurableFunctionRegistry()
         .AddActivity<int, int>(AddOne, x => x + 1)
         .AddOrchestrator(FanOut, async context =>
         {
@@ -112,15 +113,19 @@ internal sealed class EngineRig : IAsyncDisposable
 
             return sum;
         })
-        .AddOrchestrator(Sequence, async context =>
-        {
-            var n = context.GetInput<int>();
-            var x = 0;
-            for (var i = 0; i < n; i++)
-            {
-                x = await context.CallActivityAsync<int>(AddOne, x);
-            }
+        .AddOrchestrator(Sequence, new OrchestratorFunction(SequenceOrchestrator));
 
-            return (long)x;
-        });
+    /// <summary>N sequential trivial activities (the input is N); returns the last result.</summary>
+    public static async Task<object?> SequenceOrchestrator(TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var n = context.GetInput<int>();
+        var x = 0;
+        for (var i = 0; i < n; i++)
+        {
+            x = await context.CallActivityAsync<int>(AddOne, x);
+        }
+
+        return (long)x;
+    }
 }
