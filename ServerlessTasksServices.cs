@@ -89,6 +89,7 @@ public static class ServerlessTasksServices
         AddTaskEvents(services, configuration);
         services.TryAddSingleton(_ => WebhookOptions.FromConfiguration(configuration, Development()));
         services.TryAddSingleton<ICallbackStore>(_ => CreateCallbackStore(configuration));
+        services.TryAddSingleton<CallbackDeliveries>();
         services.AddHttpClient<WebhookClient>()
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundAddressGuard>().CreateHandler())
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // the per-attempt timeout runs on TimeProvider

@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using ServerlessTasks.Activities.Callbacks;
 using ServerlessTasks.Activities.Events;
 using ServerlessTasks.TaskIndex;
 
@@ -24,13 +25,16 @@ public sealed partial class TaskIndexActivities(
     ITaskIndex index,
     ITaskEventJournal journal,
     HostClock clock,
+    CallbackDeliveries callbacks,
     IEnumerable<ITaskEventHandler> handlers,
     ILogger<TaskIndexActivities> logger)
 {
     /// <summary>
     /// Applies a batch of task updates and appends its events (merging their stamps into the host clock, whose
-    /// high-water mark is stored with them); tells waiting tasks about dependencies that finished; then hands the
-    /// events to the handlers. Returns the host's stamp for the orchestration to merge.
+    /// high-water mark is stored with them); tells waiting tasks about dependencies that finished; starts the
+    /// task-event callbacks the batch carries (durable deliveries: a failure to start fails the batch, which the
+    /// orchestration sends again); then hands the events to the handlers. Returns the host's stamp for the
+    /// orchestration to merge.
     /// </summary>
     [Function(nameof(IndexTasks))]
     public async Task<TaskIndexReceipt> IndexTasks(
@@ -61,6 +65,11 @@ public sealed partial class TaskIndexActivities(
                 // The waiter is gone (purged) or finished: nobody to wake.
                 logger.LogDebug(ex, "Waiter {Waiter} of {Task} could not be told.", waiter.WaiterInstanceId, waiter.DependencyTaskId);
             }
+        }
+
+        foreach (var notice in batch.Callbacks ?? [])
+        {
+            await callbacks.StartAsync(notice, client, cancellation);
         }
 
         await NotifyHandlersAsync(events, cancellation);

@@ -5,6 +5,7 @@ using ServerlessTasks.Activities;
 using ServerlessTasks.Activities.Events;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
+using ServerlessTasks.Functions.Callbacks;
 using ServerlessTasks.Functions.Contracts;
 using ServerlessTasks.Functions.Orchestration;
 using ServerlessTasks.TaskIndex;
@@ -140,8 +141,11 @@ public static class SingleTaskOrchestrator
     private static async Task Index(TaskOrchestrationContext context, TaskIndexEntry entry, TaskEventLog log)
     {
         var events = log.Take();
+        // The submission's task_* subscriptions (its completion goes out from Finish, after the final state).
+        var result = entry.Result is null ? (JsonElement?)null : JsonSerializer.Deserialize<JsonElement>(entry.Result);
+        var callbacks = TaskEventCallbacks.For(context.InstanceId, events, context.GetInput<TaskSpec>()?.Callback, _ => new TaskCallbackState(null, result));
         var receipt = await context.CallActivityAsync<TaskIndexReceipt>(
-            nameof(TaskIndexActivities.IndexTasks), new TaskIndexBatch([entry with { Hlc = log.Last?.ToString() }], events), OrchestrationDefaults.BookkeepingRetry);
+            nameof(TaskIndexActivities.IndexTasks), new TaskIndexBatch([entry with { Hlc = log.Last?.ToString() }], events, callbacks), OrchestrationDefaults.BookkeepingRetry);
         log.Clock.Receive(receipt.Hlc, context.UtcNow());
     }
 }

@@ -40,7 +40,7 @@ public static class WorkflowOrchestrator
             if (!indexing && run.HasIndexUpdates)
             {
                 var events = run.TakeEvents();
-                lastBatch = new TaskIndexBatch(run.TakeIndexUpdates(), events);
+                lastBatch = new TaskIndexBatch(run.TakeIndexUpdates(), events, run.CallbacksFor(events));
                 pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<TaskIndexReceipt>(nameof(TaskIndexActivities.IndexTasks), lastBatch, OrchestrationDefaults.BookkeepingRetry));
                 indexing = true;
             }

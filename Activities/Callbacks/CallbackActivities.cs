@@ -1,13 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using ServerlessTasks.Activities.Http;
 using ServerlessTasks.Domain.Security;
-using ServerlessTasks.Domain.Webhooks;
 using ServerlessTasks.Functions.Callbacks;
 using ServerlessTasks.Webhooks;
 
@@ -17,61 +14,29 @@ namespace ServerlessTasks.Activities.Callbacks;
 /// The activities of callback delivery: start a delivery orchestration (idempotent by delivery id), make one
 /// signed attempt, and move a delivery to the dead-letter queue. Orchestrators do no I/O; these do it all.
 /// </summary>
-public sealed class CallbackActivities(WebhookClient client, ICallbackStore store, WebhookOptions options, OutboundAddressGuard guard, TimeProvider time)
+public sealed class CallbackActivities(
+    WebhookClient client, ICallbackStore store, WebhookOptions options, OutboundAddressGuard guard, CallbackDeliveries deliveries, TimeProvider time)
 {
     /// <summary>The largest <c>Retry-After</c> honoured (a receiver cannot park a delivery for longer).</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromDays(1);
 
-    private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
-
-    /// <summary>
-    /// Records the delivery and starts <see cref="CallbackDeliveryOrchestrator"/> with the delivery id as
-    /// instance id; a repeat (activity re-run, orchestrator replay) finds both and does nothing. Without a
-    /// signing secret the delivery is dead-lettered instead of sent unsigned.
-    /// </summary>
+    /// <summary>Records the delivery of <paramref name="notice"/> and starts it (see <see cref="CallbackDeliveries"/>).</summary>
     [Function(nameof(StartCallbackDelivery))]
-    public async Task<bool> StartCallbackDelivery([ActivityTrigger] CallbackNotice notice, [DurableClient] DurableTaskClient durable, CancellationToken cancellation)
-    {
-        ArgumentNullException.ThrowIfNull(notice);
-        ArgumentNullException.ThrowIfNull(durable);
-        var delivery = new CallbackDelivery(
-            notice.DeliveryId,
-            WebhookSigner.CreateMessageId(notice.DeliveryId),
-            notice.WorkflowId,
-            notice.Url,
-            CallbackBody.Serialize(notice),
-            options.MaxAttempts,
-            options.InitialDelaySeconds,
-            options.MaxDelaySeconds);
-        var record = await store.AddAsync(
-            new CallbackRecord
-            {
-                DeliveryId = delivery.DeliveryId,
-                WorkflowId = notice.WorkflowId,
-                TaskId = notice.TaskId,
-                Event = notice.Event,
-                Url = notice.Url,
-                WebhookId = delivery.WebhookId,
-                Status = CallbackDeliveryStatus.Pending,
-                UpdatedAt = time.GetUtcNow(),
-                Request = JsonSerializer.Serialize(delivery),
-            },
-            cancellation);
-        if (options.Signer is null)
-        {
-            await store.SaveAsync(record with { Status = CallbackDeliveryStatus.DeadLettered, LastError = NoSecret, UpdatedAt = time.GetUtcNow() }, cancellation);
-            return false;
-        }
-
-        return await StartAsync(durable, record.DeliveryId, JsonSerializer.Deserialize<CallbackDelivery>(record.Request)!, cancellation);
-    }
+    public Task<bool> StartCallbackDelivery([ActivityTrigger] CallbackNotice notice, [DurableClient] DurableTaskClient durable, CancellationToken cancellation) =>
+        deliveries.StartAsync(notice, durable, cancellation);
 
     /// <summary>One signed attempt: fresh timestamp and signature, the delivery's fixed <c>webhook-id</c> and body.</summary>
     [Function(nameof(SendCallback))]
-    public async Task<CallbackAttemptResult> SendCallback([ActivityTrigger] CallbackAttempt attempt, CancellationToken cancellation)
+    public async Task<CallbackAttemptResult> SendCallback([ActivityTrigger] CallbackAttempt attempt, [DurableClient] DurableTaskClient durable, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(attempt);
+        ArgumentNullException.ThrowIfNull(durable);
         var delivery = attempt.Delivery;
+        if (delivery.AwaitFinalState && attempt.Attempt == 1)
+        {
+            await AwaitFinalStateAsync(durable, delivery.WorkflowId, cancellation);
+        }
+
         var result = await TrySendAsync(delivery, cancellation);
         var record = await store.GetAsync(delivery.DeliveryId, cancellation);
         if (record is not null)
@@ -111,22 +76,27 @@ public sealed class CallbackActivities(WebhookClient client, ICallbackStore stor
         return true;
     }
 
-    /// <summary>Starts a delivery orchestration; false when that instance already exists.</summary>
-    internal static async Task<bool> StartAsync(DurableTaskClient durable, string instanceId, CallbackDelivery delivery, CancellationToken cancellation)
+    /// <summary>
+    /// Waits, bounded, until the orchestration being reported on has recorded its final state: it asked for this
+    /// delivery as its last step, so this is normally a few milliseconds. Sends anyway once the wait is over.
+    /// </summary>
+    private async Task AwaitFinalStateAsync(DurableTaskClient durable, string instanceId, CancellationToken cancellation)
     {
+        using var wait = new CancellationTokenSource(CallbackDelivery.FinalStateWait, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, wait.Token);
         try
         {
-            await durable.ScheduleNewOrchestrationInstanceAsync(
-                nameof(CallbackDeliveryOrchestrator), delivery, new StartOrchestrationOptions(instanceId) { DedupeStatuses = AnyStatus }, cancellation);
-            return true;
+            await durable.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: false, linked.Token);
         }
-        catch (InvalidOperationException)
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
-            return false; // Started before: this is a repeat.
+            // Still running after the wait: send; the receiver may see the final state a little later.
+        }
+        catch (ArgumentException)
+        {
+            // The instance is gone (purged): nothing to wait for.
         }
     }
-
-    private const string NoSecret = "No webhook signing secret is configured (Webhooks:Secrets); the delivery was not sent.";
 
     private async Task<CallbackAttemptResult> TrySendAsync(CallbackDelivery delivery, CancellationToken cancellation)
     {
@@ -137,7 +107,7 @@ public sealed class CallbackActivities(WebhookClient client, ICallbackStore stor
 
         if (options.Signer is not { } signer)
         {
-            return new(CallbackAttemptOutcome.Rejected, null, NoSecret, null);
+            return new(CallbackAttemptOutcome.Rejected, null, CallbackDeliveries.MissingSecret, null);
         }
 
         var check = CallbackUrlGuard.Check(delivery.Url, guard.AllowLoopback);

@@ -14,7 +14,7 @@ namespace ServerlessTasks.Domain.Model;
 /// <param name="Deadline">Latest completion time; <c>null</c> means none.</param>
 /// <param name="MaxRetries">Retries after the first attempt; <c>null</c> means the service default.</param>
 /// <param name="Compensate">Optional undo step run when the workflow fails after this task completed.</param>
-/// <param name="Callback">Optional completion webhook for a single task submission.</param>
+/// <param name="Callback">Optional webhook: for a task submitted on its own, or a task's own callback inside a workflow (its final outcome and any task events it subscribes to).</param>
 public sealed record TaskSpec(
     string? TaskId,
     string TaskType,

@@ -78,7 +78,7 @@ public sealed class CallbackApi(ICallbackStore store, TimeProvider time)
             var next = record with { Status = CallbackDeliveryStatus.Pending, Redrives = record.Redrives + 1, UpdatedAt = time.GetUtcNow() };
             await store.SaveAsync(next, cancellation);
             var instanceId = string.Create(CultureInfo.InvariantCulture, $"{record.DeliveryId}:redrive:{next.Redrives}");
-            await CallbackActivities.StartAsync(client, instanceId, JsonSerializer.Deserialize<CallbackDelivery>(record.Request)!, cancellation);
+            await CallbackDeliveries.StartInstanceAsync(client, instanceId, JsonSerializer.Deserialize<CallbackDelivery>(record.Request)!, cancellation);
             redriven.Add(record.DeliveryId);
         }
 

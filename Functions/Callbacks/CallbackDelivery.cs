@@ -17,7 +17,29 @@ public sealed record CallbackDelivery(
     string Body,
     int MaxAttempts,
     double InitialDelaySeconds,
-    double MaxDelaySeconds);
+    double MaxDelaySeconds)
+{
+    /// <summary>The task it reports on, for task events and single tasks.</summary>
+    public string? TaskId { get; init; }
+
+    /// <summary>The event name (<c>completed</c>, <c>task_started</c>, ...).</summary>
+    public string? Event { get; init; }
+
+    /// <summary>The reported event's HLC stamp; the <c>callback_delivered</c> event is stamped after it.</summary>
+    public string? Hlc { get; init; }
+
+    /// <summary>The subscription's slot (<see cref="CallbackSlots"/>), the journal identity of its <c>callback_delivered</c> event.</summary>
+    public int Slot { get; init; } = CallbackSlots.Completion;
+
+    /// <summary>
+    /// True for an orchestration's own completion: the first attempt waits (at most <see cref="FinalStateWait"/>) until the
+    /// orchestration has recorded its final state, so a receiver reading the status URL on receipt sees it.
+    /// </summary>
+    public bool AwaitFinalState { get; init; }
+
+    /// <summary>The longest the first attempt waits for the final state before sending anyway.</summary>
+    public static TimeSpan FinalStateWait { get; } = TimeSpan.FromSeconds(10);
+}
 
 /// <summary>One attempt of a delivery.</summary>
 /// <param name="Delivery">The delivery.</param>

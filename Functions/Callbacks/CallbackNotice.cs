@@ -8,11 +8,13 @@ namespace ServerlessTasks.Functions.Callbacks;
 /// <param name="Event">The event name: <c>completed</c>, <c>task_completed</c>, ...</param>
 /// <param name="Url">The callback URL.</param>
 /// <param name="Token">The client's opaque token, echoed back.</param>
-/// <param name="Status">The final status (<c>completed</c>, <c>failed</c>, <c>cancelled</c>, <c>skipped</c>).</param>
+/// <param name="Status">The status the event reports (<c>running</c>, <c>completed</c>, <c>failed</c>, <c>cancelled</c>, <c>skipped</c>).</param>
 /// <param name="Result">The result when completed.</param>
 /// <param name="Error">The error when not completed.</param>
 /// <param name="Hlc">The report's HLC stamp, when it carries one.</param>
 /// <param name="OccurredAt">When it happened (orchestration time).</param>
+/// <param name="Key">The delivery key; null for the orchestration's own completion (see <see cref="DeliveryId"/>).</param>
+/// <param name="Slot">Which subscription of the task (or workflow) this is, see <see cref="CallbackSlots"/>; 0 means <see cref="CallbackSlots.Completion"/>.</param>
 public sealed record CallbackNotice(
     string WorkflowId,
     string? TaskId,
@@ -23,10 +25,22 @@ public sealed record CallbackNotice(
     JsonElement? Result,
     string? Error,
     string? Hlc,
-    DateTimeOffset OccurredAt)
+    DateTimeOffset OccurredAt,
+    string? Key = null,
+    int Slot = 0)
 {
-    /// <summary>The delivery key: one delivery per workflow, event (and task, for task events).</summary>
-    public string DeliveryId => TaskId is null || Event == "completed"
-        ? $"callback:{WorkflowId}:{Event}"
-        : $"callback:{WorkflowId}:{Event}:{TaskId}";
+    /// <summary>
+    /// The delivery key, unique per subscription and event: <c>callback:{workflow}:completed</c> for the
+    /// orchestration's own completion, <c>callback:{workflow}:{event}:{task}</c> for task events the workflow
+    /// subscribed to, <c>callback:{workflow}:task:{task}:{event}</c> for a task's own callback inside a workflow.
+    /// </summary>
+    public string DeliveryId => Key ?? (TaskId is null || Event == "completed"
+        ? $"callback:{WorkflowId}:completed"
+        : $"callback:{WorkflowId}:{Event}:{TaskId}");
+
+    /// <summary>
+    /// True for the orchestration's own final report (workflow, or single task): its first attempt waits briefly
+    /// for the orchestration to record its final state, so a receiver that reads the status URL sees it.
+    /// </summary>
+    public bool IsOrchestrationCompletion => Event == "completed" && Slot is 0 or CallbackSlots.Completion;
 }

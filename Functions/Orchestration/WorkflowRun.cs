@@ -3,6 +3,7 @@ using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Domain.Dag;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
+using ServerlessTasks.Functions.Callbacks;
 using ServerlessTasks.Functions.Contracts;
 using ServerlessTasks.TaskIndex;
 
@@ -20,6 +21,7 @@ public sealed class WorkflowRun
     private readonly DateTimeOffset _createdAt;
     private readonly List<CompensationReport> _compensations = [];
     private readonly List<TaskEvent> _events = [];
+    private readonly bool _taskCallbacks;
     private long _sequence;
     private long _version;
 
@@ -34,6 +36,7 @@ public sealed class WorkflowRun
         Scheduler = DagScheduler.Create(spec, TaskGraph.Create(spec), policy, now);
         _records = spec.Tasks.ToDictionary(t => t.TaskId!, t => new TaskRecord(t), StringComparer.Ordinal);
         Clock = new OrchestrationClock(workflowId);
+        _taskCallbacks = TaskEventCallbacks.AnySubscription(spec);
         RecordEvent(null, TaskEventKind.Submitted, now);
         CollectTransitions();
     }
@@ -219,6 +222,10 @@ public sealed class WorkflowRun
         return e;
     }
 
+    /// <summary>The task-event callbacks that <paramref name="events"/> (just taken) call for; empty when nothing subscribed.</summary>
+    public IReadOnlyList<CallbackNotice> CallbacksFor(IReadOnlyList<TaskEvent> events) =>
+        _taskCallbacks ? TaskEventCallbacks.For(WorkflowId, events, Spec.Callback, CallbackStateOf) : [];
+
     /// <summary>Records how a completed task's compensation went.</summary>
     public void RecordCompensation(string taskId, TaskOutcome outcome)
     {
@@ -255,6 +262,9 @@ public sealed class WorkflowRun
             FinishSequence = record.FinishSequence,
         };
     }
+
+    private TaskCallbackState CallbackStateOf(string taskId) =>
+        _records.TryGetValue(taskId, out var record) ? new(record.Spec.Callback, record.Result) : default;
 
     private static string? DescribeReason(TaskStateSnapshot snapshot) => snapshot.CauseTaskId is { } cause
         ? $"{snapshot.Reason}: dependency '{cause}' failed"

@@ -50,8 +50,9 @@ public sealed class CallbackDeliveryTests(CallbackAppHost host) : IClassFixture<
         var stamp = ServerlessTasks.Domain.Clock.HlcTimestamp.Parse(body.GetProperty("hlc").GetString()!);
         var events = await host.Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{id}/events");
         Assert.NotEmpty(events.GetProperty("events").EnumerateArray());
-        Assert.All(events.GetProperty("events").EnumerateArray(),
-            e => Assert.True(ServerlessTasks.Domain.Clock.HlcTimestamp.Parse(e.GetProperty("hlc").GetString()!) < stamp, "callback stamp must follow every task event"));
+        Assert.All(events.GetProperty("events").EnumerateArray(), e => Assert.True(
+            e.GetProperty("kind").GetString() == "callback_delivered" == ServerlessTasks.Domain.Clock.HlcTimestamp.Parse(e.GetProperty("hlc").GetString()!) > stamp,
+            "the callback's stamp follows every task event, and its callback_delivered event follows it"));
         Assert.Equal("completed", workflow.GetProperty("status").GetString());
         Assert.Equal(1, workflow.GetProperty("callback").GetProperty("attempts").GetInt32());
         Assert.Equal(received.Id, workflow.GetProperty("callback").GetProperty("webhook_id").GetString());

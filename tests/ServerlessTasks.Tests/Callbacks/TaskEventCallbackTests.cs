@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using ServerlessTasks.Activities.Callbacks;
+using ServerlessTasks.Domain.Clock;
+using ServerlessTasks.Functions.Callbacks;
+using ServerlessTasks.Webhooks;
+
+namespace ServerlessTasks.Tests.Callbacks;
+
+/// <summary>Callbacks for task events and tasks' own callbacks, against a real receiver on loopback.</summary>
+public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture<CallbackAppHost>
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+
+    private void Tick() => host.Clock.Advance(TimeSpan.FromSeconds(1));
+
+    private static JsonElement Body(ReceivedWebhook received) => JsonDocument.Parse(received.Body).RootElement;
+
+    private static string Describe(JsonElement body) =>
+        $"{body.GetProperty("type").GetString()}/{TaskIdOf(body) ?? "-"}/{body.GetProperty("status").GetString()}";
+
+    /// <summary>The task id of a body or event (event views leave a null one out).</summary>
+    private static string? TaskIdOf(JsonElement element) =>
+        element.TryGetProperty("task_id", out var taskId) ? taskId.GetString() : null;
+
+    private void AssertVerified(ReceivedWebhook received) =>
+        Assert.True(
+            StandardWebhooks.IsValid(CallbackAppHost.Secret, received.Id, received.Timestamp, received.Signature, received.Body, host.Clock),
+            $"signature of request {received.Number} did not verify");
+
+    private async Task<IReadOnlyList<JsonElement>> WaitForDeliveredEventsAsync(string workflowId, int count) =>
+        await Eventually.ReturnsAsync(
+            async () => (await host.Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{workflowId}/events"))
+                .GetProperty("events").EnumerateArray().ToList(),
+            events => events.Count(e => e.GetProperty("kind").GetString() == "callback_delivered") >= count,
+            Within,
+            Tick);
+
+    [Fact]
+    public async Task WorkflowSubscribedToTaskEvents_GetsEachOnceSignedAndStampedAsJournaled()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var id = await host.SubmitAsync($$$"""
+            {"tasks":[
+              {"task_id":"pay","task_type":"fail","max_retries":0},
+              {"task_id":"ship","task_type":"echo","dependencies":["pay"]},
+              {"task_id":"mail","task_type":"echo","payload":{"to":"vip"}}],
+             "callback":{"url":"{{{receiver.Url()}}}","token":"tok-7","events":["task_started","task_completed","task_failed","task_skipped","completed"]}}
+            """);
+
+        var events = await WaitForDeliveredEventsAsync(id, 6);
+        var bodies = receiver.Received.Select(Body).ToList();
+
+        Assert.Equal(
+            ["completed/-/failed", "task_completed/mail/completed", "task_failed/pay/failed", "task_skipped/ship/skipped", "task_started/mail/running", "task_started/pay/running"],
+            bodies.Select(Describe).Order(StringComparer.Ordinal));
+        Assert.All(receiver.Received, AssertVerified);
+        Assert.Equal(6, receiver.Received.Select(r => r.Id).Distinct().Count()); // one webhook-id per delivery
+        Assert.All(bodies, b => Assert.Equal("tok-7", b.GetProperty("token").GetString()));
+        Assert.Equal("vip", bodies.Single(b => Describe(b) == "task_completed/mail/completed").GetProperty("result").GetProperty("to").GetString());
+        Assert.Contains("dependency 'pay'", bodies.Single(b => Describe(b) == "task_skipped/ship/skipped").GetProperty("error").GetString());
+
+        // Each task-event callback carries the stamp of the journal event it reports; each delivery is journaled once, after it.
+        var kinds = new Dictionary<string, string> { ["task_started"] = "dispatched", ["task_completed"] = "completed", ["task_failed"] = "failed", ["task_skipped"] = "skipped" };
+        foreach (var body in bodies.Where(b => b.GetProperty("type").GetString() != "completed"))
+        {
+            var reported = events.Single(e => TaskIdOf(e) == TaskIdOf(body)
+                && e.GetProperty("kind").GetString() == kinds[body.GetProperty("type").GetString()!]);
+            Assert.Equal(reported.GetProperty("hlc").GetString(), body.GetProperty("hlc").GetString());
+        }
+
+        var delivered = events.Where(e => e.GetProperty("kind").GetString() == "callback_delivered").ToList();
+        Assert.Equal(6, delivered.Count);
+        foreach (var body in bodies)
+        {
+            var journaled = Assert.Single(delivered, e => TaskIdOf(e) == TaskIdOf(body)
+                && e.GetProperty("detail").GetString()!.StartsWith(body.GetProperty("type").GetString() + " delivered", StringComparison.Ordinal));
+            Assert.True(HlcTimestamp.Parse(journaled.GetProperty("hlc").GetString()!) > HlcTimestamp.Parse(body.GetProperty("hlc").GetString()!),
+                $"callback_delivered of {Describe(body)} must follow the event it reported");
+        }
+    }
+
+    [Fact]
+    public async Task TaskOwnCallbackInsideWorkflow_ReportsThatTasksOutcomeOnly()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var id = await host.SubmitAsync($$$"""
+            {"tasks":[
+              {"task_id":"a","task_type":"echo","payload":{"n":1}},
+              {"task_id":"b","task_type":"echo","payload":{"n":2},"dependencies":["a"],
+               "callback":{"url":"{{{receiver.Url("/b")}}}","token":"b-token","events":["completed","task_started"]}}]}
+            """);
+
+        await WaitForDeliveredEventsAsync(id, 2);
+
+        Assert.All(receiver.Received, r => Assert.Equal("/b", r.Path));
+        Assert.All(receiver.Received, AssertVerified);
+        var bodies = receiver.Received.Select(Body).ToList();
+        Assert.Equal(["completed/b/completed", "task_started/b/running"], bodies.Select(Describe).Order(StringComparer.Ordinal));
+        var completion = bodies.Single(b => b.GetProperty("type").GetString() == "completed");
+        Assert.Equal("b-token", completion.GetProperty("token").GetString());
+        Assert.Equal(id, completion.GetProperty("workflow_id").GetString());
+        Assert.Equal(2, completion.GetProperty("result").GetProperty("n").GetInt32());
+    }
+
+    [Fact]
+    public async Task CompletionCallback_FirstAttemptWaitsForTheFinalState_SoTheReceiverReadsIt()
+    {
+        // The orchestrator asks for its completion callback as its last step, so the send can race the final
+        // checkpoint. Make the race certain: send a completion callback for a workflow that is still waiting.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var id = await host.SubmitAsync("""{"tasks":[{"task_id":"review","task_type":"approval"}]}""");
+        var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Respond = async (_, context) =>
+        {
+            seen.TrySetResult((await host.GetWorkflowAsync(id)).GetProperty("status").GetString());
+            context.Response.StatusCode = 200;
+        };
+        var services = host.App.Services;
+        var activities = ActivatorUtilities.CreateInstance<CallbackActivities>(services);
+        var delivery = new CallbackDelivery($"callback:{id}:completed", "msg_test", id, receiver.Url(), "{}", 1, 1, 1) { AwaitFinalState = true };
+
+        var send = activities.SendCallback(new CallbackAttempt(delivery, 1), services.GetRequiredService<DurableTaskClient>(), CancellationToken.None);
+        // Bounded negative check: a send that does not wait reaches the receiver within milliseconds.
+        Assert.NotSame(seen.Task, await Task.WhenAny(seen.Task, Task.Delay(TimeSpan.FromMilliseconds(500))));
+        using (var approve = await host.PostAsync($"/api/workflows/{id}/events/approval:review", "{}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, approve.StatusCode);
+        }
+
+        var result = await send.WaitAsync(Within);
+        Assert.True(result.Outcome == CallbackAttemptOutcome.Delivered, $"{result}");
+        Assert.Equal("completed", await seen.Task);
+    }
+
+    [Fact]
+    public async Task CompletionCallback_WaitForFinalStateIsBounded()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var id = await host.SubmitAsync("""{"tasks":[{"task_id":"review","task_type":"approval"}]}""");
+        var services = host.App.Services;
+        var activities = ActivatorUtilities.CreateInstance<CallbackActivities>(services);
+        var delivery = new CallbackDelivery($"callback:{id}:completed", "msg_test", id, receiver.Url(), "{}", 1, 1, 1) { AwaitFinalState = true };
+
+        var send = activities.SendCallback(new CallbackAttempt(delivery, 1), services.GetRequiredService<DurableTaskClient>(), CancellationToken.None);
+        await Eventually.ReturnsAsync(() => Task.FromResult(send.IsCompleted), done => done, Within, () => host.Clock.Advance(CallbackDelivery.FinalStateWait / 4));
+
+        Assert.Equal(CallbackAttemptOutcome.Delivered, (await send).Outcome);
+        Assert.Equal("running", (await host.GetWorkflowAsync(id)).GetProperty("status").GetString());
+        Assert.Single(receiver.Received);
+    }
+
+    [Fact]
+    public async Task SingleTask_SubscribedToStart_GetsStartThenCompletion()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var taskId = $"ev-{Guid.NewGuid():N}";
+        using var response = await host.PostAsync("/api/tasks",
+            $$$"""{"task_id":"{{{taskId}}}","task_type":"echo","payload":3,"callback":{"url":"{{{receiver.Url()}}}","events":["task_started","completed"]}}""");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var events = await Eventually.ReturnsAsync(
+            async () => (await host.Http.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}/events")).GetProperty("events").EnumerateArray().ToList(),
+            e => e.Count(x => x.GetProperty("kind").GetString() == "callback_delivered") == 2,
+            Within,
+            Tick);
+
+        var bodies = receiver.Received.Select(Body).ToList();
+        Assert.Equal([$"completed/{taskId}/completed", $"task_started/{taskId}/running"], bodies.Select(Describe).Order(StringComparer.Ordinal));
+        Assert.Equal(3, bodies.Single(b => b.GetProperty("type").GetString() == "completed").GetProperty("result").GetInt32());
+        var started = bodies.Single(b => b.GetProperty("type").GetString() == "task_started");
+        Assert.Equal(events.Single(e => e.GetProperty("kind").GetString() == "dispatched").GetProperty("hlc").GetString(), started.GetProperty("hlc").GetString());
+    }
+}
