@@ -69,9 +69,14 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
             : instance.ReadCustomStatusAs<WorkflowProgress>() is { } progress ? (progress.Counts, progress.Cancelled) : (null, false);
         var indexed = (await index.ListWorkflowAsync(id, context.CancellationToken)).ToDictionary(e => e.TaskId, StringComparer.Ordinal);
         var spec = instance.ReadInputAs<WorkflowSpec>();
-        var tasks = (spec?.Tasks ?? []).Select(t => indexed.TryGetValue(t.TaskId!, out var entry)
+        // Task-event and task-level callbacks: a summary, and each task's own completion callback on the task.
+        var deliveries = spec is not null && TaskEventCallbacks.AnySubscription(spec)
+            ? (await callbacks.ListForWorkflowAsync(id, context.CancellationToken)).Where(d => d.TaskId is not null).ToList()
+            : null;
+        var own = deliveries?.ToDictionary(d => d.DeliveryId, StringComparer.Ordinal);
+        var tasks = (spec?.Tasks ?? []).Select(t => (indexed.TryGetValue(t.TaskId!, out var entry)
             ? TaskView.From(entry)
-            : TaskView.Pending(id, t, instance.CreatedAt)).ToList();
+            : TaskView.Pending(id, t, instance.CreatedAt)) with { Callback = OwnCallbackState(id, t, own) }).ToList();
         return ApiResults.Json(new WorkflowView(
             id,
             WorkflowStatusOf(instance, counts, cancelled),
@@ -82,7 +87,21 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
             tasks,
             instance.FailureDetails?.ErrorMessage,
             report?.Compensations is { Count: > 0 } compensations ? compensations : null,
-            await CallbackStateView.ForAsync(callbacks, id, spec?.Callback?.Url, context.CancellationToken)));
+            await CallbackStateView.ForAsync(callbacks, id, spec?.Callback?.Url, context.CancellationToken),
+            deliveries is null ? null : CallbackSummary.Of(deliveries)));
+    }
+
+    /// <summary>The state of a task's own completion callback: stored, or pending until the task ends; null without one.</summary>
+    private static CallbackStateView? OwnCallbackState(string workflowId, TaskSpec task, Dictionary<string, CallbackRecord>? deliveries)
+    {
+        if (task.Callback is not { } callback || !callback.EffectiveEvents.Contains(CallbackEventKind.Completed))
+        {
+            return null;
+        }
+
+        return deliveries?.GetValueOrDefault(TaskEventCallbacks.OwnDeliveryId(workflowId, task.TaskId!, "completed")) is { } record
+            ? CallbackStateView.From(record)
+            : new CallbackStateView(CallbackDeliveryStatus.Pending, callback.Url, "completed", null, 0, null, null);
     }
 
     /// <summary><c>POST /api/workflows/{id}/cancel</c>: stops dispatching; unfinished tasks become cancelled.</summary>

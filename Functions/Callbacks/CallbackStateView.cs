@@ -37,6 +37,22 @@ public sealed record CallbackStateView(
     }
 }
 
+/// <summary>
+/// The deliveries of a workflow's task-event callbacks and its tasks' own callbacks (<c>task_callbacks</c> in the
+/// workflow's status), by status; each delivery's details are in the dead-letter list when it failed.
+/// </summary>
+public sealed record CallbackSummary(int Total, int Pending, int Retrying, int Delivered, int DeadLettered, int Disabled)
+{
+    /// <summary>The summary of <paramref name="records"/>.</summary>
+    public static CallbackSummary Of(IReadOnlyCollection<CallbackRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        int Count(CallbackDeliveryStatus status) => records.Count(r => r.Status == status);
+        return new(records.Count, Count(CallbackDeliveryStatus.Pending), Count(CallbackDeliveryStatus.Retrying), Count(CallbackDeliveryStatus.Delivered),
+            Count(CallbackDeliveryStatus.DeadLettered), Count(CallbackDeliveryStatus.Disabled));
+    }
+}
+
 /// <summary>A dead letter as <c>GET /api/callbacks/dead-letters</c> lists it.</summary>
 public sealed record DeadLetterView(
     string Id, string WorkflowId, string? TaskId, string Event, string Url, string WebhookId, int Attempts, string? LastError, DateTimeOffset DeadLetteredAt, int Redrives)

@@ -43,6 +43,10 @@ public static class TaskEventCallbacks
             || spec.Tasks.Any(t => t.Callback is not null);
     }
 
+    /// <summary>The delivery id of a task's own callback inside a workflow, for one event (<c>completed</c>, <c>task_started</c>, ...).</summary>
+    public static string OwnDeliveryId(string workflowId, string taskId, string eventName) =>
+        string.Create(CultureInfo.InvariantCulture, $"callback:{workflowId}:task:{taskId}:{eventName}");
+
     /// <summary>The notices for <paramref name="events"/>, in event order.</summary>
     /// <param name="workflowId">The orchestration.</param>
     /// <param name="events">Events just journaled.</param>
@@ -92,9 +96,7 @@ public static class TaskEventCallbacks
         string workflowId, TaskEvent e, CallbackSpec callback, CallbackEventKind kind, string status, JsonElement? result, string? error, bool ownCallback)
     {
         var name = JsonSerializer.Serialize(kind).Trim('"');
-        var key = ownCallback
-            ? string.Create(CultureInfo.InvariantCulture, $"callback:{workflowId}:task:{e.TaskId}:{name}")
-            : string.Create(CultureInfo.InvariantCulture, $"callback:{workflowId}:{name}:{e.TaskId}");
+        var key = ownCallback ? OwnDeliveryId(workflowId, e.TaskId!, name) : string.Create(CultureInfo.InvariantCulture, $"callback:{workflowId}:{name}:{e.TaskId}");
         return new CallbackNotice(workflowId, e.TaskId, name, callback.Url, callback.Token, status, result, error, e.Hlc.ToString(), e.At, key, CallbackSlots.Of(kind, ownCallback));
     }
 

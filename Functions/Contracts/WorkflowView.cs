@@ -31,7 +31,8 @@ public sealed record WorkflowView(
     IReadOnlyList<TaskView> Tasks,
     string? Error,
     IReadOnlyList<CompensationReport>? Compensations = null,
-    Callbacks.CallbackStateView? Callback = null);
+    Callbacks.CallbackStateView? Callback = null,
+    Callbacks.CallbackSummary? TaskCallbacks = null);
 
 /// <summary>The 202 body of a submission: Durable's check-status shape (camelCase) plus our own status URL.</summary>
 public sealed record CheckStatusBody(

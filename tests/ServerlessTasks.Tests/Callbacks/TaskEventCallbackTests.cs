@@ -72,6 +72,8 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
             Assert.Equal(reported.GetProperty("hlc").GetString(), body.GetProperty("hlc").GetString());
         }
 
+        var summary = (await host.GetWorkflowAsync(id)).GetProperty("task_callbacks");
+        Assert.Equal((5, 5), (summary.GetProperty("total").GetInt32(), summary.GetProperty("delivered").GetInt32()));
         var delivered = events.Where(e => e.GetProperty("kind").GetString() == "callback_delivered").ToList();
         Assert.Equal(6, delivered.Count);
         foreach (var body in bodies)
@@ -104,6 +106,20 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
         Assert.Equal("b-token", completion.GetProperty("token").GetString());
         Assert.Equal(id, completion.GetProperty("workflow_id").GetString());
         Assert.Equal(2, completion.GetProperty("result").GetProperty("n").GetInt32());
+
+        // The workflow's status shows the task's own callback on the task and a summary of the task callbacks.
+        var workflow = await Eventually.ReturnsAsync(
+            () => host.GetWorkflowAsync(id),
+            w => w.GetProperty("task_callbacks").GetProperty("delivered").GetInt32() == 2,
+            Within,
+            Tick);
+        Assert.Equal(2, workflow.GetProperty("task_callbacks").GetProperty("total").GetInt32());
+        Assert.False(workflow.TryGetProperty("callback", out _)); // the workflow itself has none
+        var tasks = workflow.GetProperty("tasks").EnumerateArray().ToDictionary(t => t.GetProperty("task_id").GetString()!);
+        Assert.False(tasks["a"].TryGetProperty("callback", out _));
+        Assert.Equal("delivered", tasks["b"].GetProperty("callback").GetProperty("status").GetString());
+        Assert.Equal(receiver.Received.Single(r => Describe(Body(r)).StartsWith("completed/", StringComparison.Ordinal)).Id,
+            tasks["b"].GetProperty("callback").GetProperty("webhook_id").GetString());
     }
 
     [Fact]
