@@ -29,6 +29,9 @@ public sealed partial class TaskIndexActivities(
     IEnumerable<ITaskEventHandler> handlers,
     ILogger<TaskIndexActivities> logger)
 {
+    /// <summary>Most task-event callbacks one batch starts itself; more go to a <see cref="Functions.Callbacks.CallbackFanOutOrchestrator"/>.</summary>
+    public const int DirectCallbackStarts = 16;
+
     /// <summary>
     /// Applies a batch of task updates and appends its events (merging their stamps into the host clock, whose
     /// high-water mark is stored with them); tells waiting tasks about dependencies that finished; starts the
@@ -67,9 +70,12 @@ public sealed partial class TaskIndexActivities(
             }
         }
 
-        foreach (var notice in batch.Callbacks ?? [])
+        if (batch.Callbacks is { Count: > 0 } notices)
         {
-            await callbacks.StartAsync(notice, client, cancellation);
+            // A few are started here; a large batch goes to a fan-out orchestration, so the workflow does not wait for it.
+            await (notices.Count <= DirectCallbackStarts
+                ? callbacks.StartManyAsync(notices, client, cancellation)
+                : CallbackDeliveries.StartFanOutAsync(client, notices, cancellation));
         }
 
         await NotifyHandlersAsync(events, cancellation);

@@ -9,6 +9,9 @@ public interface ICallbackStore
     /// <summary>Creates the record if it is new; returns the stored record either way.</summary>
     Task<CallbackRecord> AddAsync(CallbackRecord record, CancellationToken cancellation = default);
 
+    /// <summary>Creates each record that is new, all in one write; returns the stored records (in the given order) either way.</summary>
+    Task<IReadOnlyList<CallbackRecord>> AddRangeAsync(IReadOnlyList<CallbackRecord> records, CancellationToken cancellation = default);
+
     /// <summary>Replaces the record (insert when missing).</summary>
     Task SaveAsync(CallbackRecord record, CancellationToken cancellation = default);
 

@@ -28,6 +28,28 @@ public sealed class InMemoryCallbackStore : ICallbackStore
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<CallbackRecord>> AddRangeAsync(IReadOnlyList<CallbackRecord> records, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        lock (_gate)
+        {
+            var stored = new List<CallbackRecord>(records.Count);
+            foreach (var record in records)
+            {
+                if (!_records.TryGetValue(record.DeliveryId, out var existing))
+                {
+                    existing = (record, ++_order);
+                    _records[record.DeliveryId] = existing;
+                }
+
+                stored.Add(existing.Record);
+            }
+
+            return Task.FromResult<IReadOnlyList<CallbackRecord>>(stored);
+        }
+    }
+
+    /// <inheritdoc />
     public Task SaveAsync(CallbackRecord record, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(record);

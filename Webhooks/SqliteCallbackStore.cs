@@ -39,6 +39,41 @@ public sealed class SqliteCallbackStore : ICallbackStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<CallbackRecord>> AddRangeAsync(IReadOnlyList<CallbackRecord> records, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return RunAsync<IReadOnlyList<CallbackRecord>>(connection =>
+        {
+            using (var begin = Command(connection, "BEGIN IMMEDIATE"))
+            {
+                begin.ExecuteNonQuery();
+            }
+
+            try
+            {
+                using var insert = Command(connection, $"INSERT OR IGNORE INTO callbacks ({Columns}, seq) VALUES ({Parameters}, (SELECT IFNULL(MAX(seq), 0) + 1 FROM callbacks))");
+                foreach (var record in records)
+                {
+                    insert.Parameters.Clear();
+                    Bind(insert, record);
+                    insert.ExecuteNonQuery();
+                }
+
+                var stored = records.Select(r => Read(connection, r.DeliveryId)!).ToList();
+                using var commit = Command(connection, "COMMIT");
+                commit.ExecuteNonQuery();
+                return stored;
+            }
+            catch
+            {
+                using var rollback = Command(connection, "ROLLBACK");
+                rollback.ExecuteNonQuery();
+                throw;
+            }
+        }, cancellation);
+    }
+
+    /// <inheritdoc />
     public Task SaveAsync(CallbackRecord record, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -197,6 +232,7 @@ public sealed class SqliteCallbackStore : ICallbackStore, IAsyncDisposable
                 redrives INTEGER NOT NULL, request TEXT NOT NULL, seq INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS callbacks_workflow ON callbacks (workflow_id);
             CREATE INDEX IF NOT EXISTS callbacks_status ON callbacks (status, seq);
+            CREATE INDEX IF NOT EXISTS callbacks_seq ON callbacks (seq);
             CREATE TABLE IF NOT EXISTS disabled_endpoints (url TEXT PRIMARY KEY, disabled_at TEXT NOT NULL);
             """;
         schema.ExecuteNonQuery();

@@ -25,6 +25,11 @@ public sealed class CallbackActivities(
     public Task<bool> StartCallbackDelivery([ActivityTrigger] CallbackNotice notice, [DurableClient] DurableTaskClient durable, CancellationToken cancellation) =>
         deliveries.StartAsync(notice, durable, cancellation);
 
+    /// <summary>Records and starts a chunk of a <see cref="CallbackFanOutOrchestrator"/>'s deliveries; returns how many started now.</summary>
+    [Function(nameof(StartCallbackDeliveries))]
+    public Task<int> StartCallbackDeliveries([ActivityTrigger] IReadOnlyList<CallbackNotice> notices, [DurableClient] DurableTaskClient durable, CancellationToken cancellation) =>
+        deliveries.StartManyAsync(notices, durable, cancellation);
+
     /// <summary>One signed attempt: fresh timestamp and signature, the delivery's fixed <c>webhook-id</c> and body.</summary>
     [Function(nameof(SendCallback))]
     public async Task<CallbackAttemptResult> SendCallback([ActivityTrigger] CallbackAttempt attempt, [DurableClient] DurableTaskClient durable, CancellationToken cancellation)

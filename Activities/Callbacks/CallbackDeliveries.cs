@@ -18,11 +18,68 @@ public sealed class CallbackDeliveries(ICallbackStore store, WebhookOptions opti
 
     private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
 
+    /// <summary>Most delivery orchestrations one call creates at the same time (the durable store group-commits them).</summary>
+    public const int StartConcurrency = 16;
+
     /// <summary>Starts the delivery of <paramref name="notice"/>; false when it was started before or cannot be sent.</summary>
-    public async Task<bool> StartAsync(CallbackNotice notice, DurableTaskClient durable, CancellationToken cancellation)
+    public async Task<bool> StartAsync(CallbackNotice notice, DurableTaskClient durable, CancellationToken cancellation) =>
+        await StartManyAsync([notice], durable, cancellation) == 1;
+
+    /// <summary>
+    /// Records every delivery in one store write, then starts their orchestrations, a few at a time. Returns how many
+    /// started now (repeats and unsendable deliveries are not counted).
+    /// </summary>
+    public async Task<int> StartManyAsync(IReadOnlyList<CallbackNotice> notices, DurableTaskClient durable, CancellationToken cancellation)
     {
-        ArgumentNullException.ThrowIfNull(notice);
+        ArgumentNullException.ThrowIfNull(notices);
         ArgumentNullException.ThrowIfNull(durable);
+        var now = time.GetUtcNow();
+        var records = await store.AddRangeAsync([.. notices.Select(n => RecordOf(n, now))], cancellation);
+        if (options.Signer is null)
+        {
+            foreach (var record in records.Where(r => r.Status == CallbackDeliveryStatus.Pending))
+            {
+                await store.SaveAsync(record with { Status = CallbackDeliveryStatus.DeadLettered, LastError = NoSecret, UpdatedAt = time.GetUtcNow() }, cancellation);
+            }
+
+            return 0;
+        }
+
+        var started = 0;
+        await Parallel.ForEachAsync(
+            records,
+            new ParallelOptions { MaxDegreeOfParallelism = StartConcurrency, CancellationToken = cancellation },
+            async (record, token) =>
+            {
+                if (await StartInstanceAsync(durable, record.DeliveryId, JsonSerializer.Deserialize<CallbackDelivery>(record.Request)!, token))
+                {
+                    Interlocked.Increment(ref started);
+                }
+            });
+        return started;
+    }
+
+    /// <summary>
+    /// Hands many notices to a <see cref="CallbackFanOutOrchestrator"/> (one instance create, idempotent by its
+    /// first delivery id), so the caller does not wait for every delivery to be recorded and started.
+    /// </summary>
+    public static async Task StartFanOutAsync(DurableTaskClient durable, IReadOnlyList<CallbackNotice> notices, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(durable);
+        ArgumentNullException.ThrowIfNull(notices);
+        try
+        {
+            await durable.ScheduleNewOrchestrationInstanceAsync(
+                nameof(CallbackFanOutOrchestrator), notices, new StartOrchestrationOptions($"fan-out:{notices[0].DeliveryId}") { DedupeStatuses = AnyStatus }, cancellation);
+        }
+        catch (InvalidOperationException)
+        {
+            // Started before (the batch was sent again): that instance owns these deliveries.
+        }
+    }
+
+    private CallbackRecord RecordOf(CallbackNotice notice, DateTimeOffset now)
+    {
         var delivery = new CallbackDelivery(
             notice.DeliveryId,
             WebhookSigner.CreateMessageId(notice.DeliveryId),
@@ -39,31 +96,18 @@ public sealed class CallbackDeliveries(ICallbackStore store, WebhookOptions opti
             Slot = notice.Slot == 0 ? CallbackSlots.Completion : notice.Slot,
             AwaitFinalState = notice.IsOrchestrationCompletion,
         };
-        var record = await store.AddAsync(
-            new CallbackRecord
-            {
-                DeliveryId = delivery.DeliveryId,
-                WorkflowId = notice.WorkflowId,
-                TaskId = notice.TaskId,
-                Event = notice.Event,
-                Url = notice.Url,
-                WebhookId = delivery.WebhookId,
-                Status = CallbackDeliveryStatus.Pending,
-                UpdatedAt = time.GetUtcNow(),
-                Request = JsonSerializer.Serialize(delivery),
-            },
-            cancellation);
-        if (options.Signer is null)
+        return new CallbackRecord
         {
-            if (record.Status == CallbackDeliveryStatus.Pending)
-            {
-                await store.SaveAsync(record with { Status = CallbackDeliveryStatus.DeadLettered, LastError = NoSecret, UpdatedAt = time.GetUtcNow() }, cancellation);
-            }
-
-            return false;
-        }
-
-        return await StartInstanceAsync(durable, record.DeliveryId, JsonSerializer.Deserialize<CallbackDelivery>(record.Request)!, cancellation);
+            DeliveryId = delivery.DeliveryId,
+            WorkflowId = notice.WorkflowId,
+            TaskId = notice.TaskId,
+            Event = notice.Event,
+            Url = notice.Url,
+            WebhookId = delivery.WebhookId,
+            Status = CallbackDeliveryStatus.Pending,
+            UpdatedAt = now,
+            Request = JsonSerializer.Serialize(delivery),
+        };
     }
 
     /// <summary>Starts a delivery orchestration under <paramref name="instanceId"/>; false when that instance already exists.</summary>

@@ -35,6 +35,21 @@ public abstract class CallbackStoreContractTests
     }
 
     [Fact]
+    public async Task AddRange_CreatesOnlyNewRecords_ReturnsStoredOnesInOrder()
+    {
+        var store = CreateStore();
+        await store.AddAsync(Record("b") with { Attempts = 3 });
+
+        var stored = await store.AddRangeAsync([Record("a"), Record("b"), Record("c", "other")]);
+
+        Assert.Equal(["a", "b", "c"], stored.Select(r => r.DeliveryId));
+        Assert.Equal(3, stored[1].Attempts); // the existing record, not the new one
+        Assert.Equal(2, (await store.ListForWorkflowAsync("wf")).Count);
+        Assert.Equal(0, (await store.GetAsync("c"))!.Attempts);
+        Assert.Empty(await store.AddRangeAsync([]));
+    }
+
+    [Fact]
     public async Task ListByStatus_PagesOldestChangeFirst()
     {
         var store = CreateStore();

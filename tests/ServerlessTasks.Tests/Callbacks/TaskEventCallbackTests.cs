@@ -190,4 +190,46 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
         var started = bodies.Single(b => b.GetProperty("type").GetString() == "task_started");
         Assert.Equal(events.Single(e => e.GetProperty("kind").GetString() == "dispatched").GetProperty("hlc").GetString(), started.GetProperty("hlc").GetString());
     }
+
+    [Fact]
+    public async Task WideWorkflow_EveryTaskCompletedCallbackArrivesExactlyOnce()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tasks = string.Join(",", Enumerable.Range(0, 120).Select(i => $$"""{"task_id":"t{{i}}","task_type":"echo","payload":{{i}}}"""));
+        var id = await host.SubmitAsync($$$"""{"tasks":[{{{tasks}}}],"callback":{"url":"{{{receiver.Url()}}}","events":["task_completed","completed"]}}""");
+
+        await WaitForDeliveredEventsAsync(id, 121);
+
+        var bodies = receiver.Received.Select(Body).ToList();
+        Assert.Equal(121, receiver.Received.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(121, bodies.Count);
+        Assert.Equal(Enumerable.Range(0, 120).Select(i => $"t{i}").Order(StringComparer.Ordinal),
+            bodies.Where(b => b.GetProperty("type").GetString() == "task_completed").Select(b => TaskIdOf(b)!).Order(StringComparer.Ordinal));
+        Assert.All(bodies.Where(b => b.GetProperty("type").GetString() == "task_completed"),
+            b => Assert.Equal($"t{b.GetProperty("result").GetInt32()}", TaskIdOf(b)));
+    }
+
+    [Fact]
+    public async Task FanOut_StartsEveryDeliveryOnce_EvenWhenHandedOverTwice()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var workflowId = $"fan-{Guid.NewGuid():N}";
+        var notices = Enumerable.Range(0, CallbackFanOutOrchestrator.ChunkSize + 50)
+            .Select(i => new CallbackNotice(workflowId, $"t{i}", "task_completed", receiver.Url(), "tok", "completed", null, null, null, host.Clock.GetUtcNow(),
+                $"callback:{workflowId}:task_completed:t{i}", CallbackSlots.Of(ServerlessTasks.Domain.Model.CallbackEventKind.TaskCompleted, ownCallback: false)))
+            .ToList();
+        var client = host.App.Services.GetRequiredService<DurableTaskClient>();
+
+        await CallbackDeliveries.StartFanOutAsync(client, notices, CancellationToken.None);
+        await CallbackDeliveries.StartFanOutAsync(client, notices, CancellationToken.None); // a batch sent again
+        var fanOut = await client.WaitForInstanceCompletionAsync($"fan-out:{notices[0].DeliveryId}", getInputsAndOutputs: true).WaitAsync(Within);
+        var again = await ActivatorUtilities.CreateInstance<CallbackDeliveries>(host.App.Services).StartManyAsync(notices, client, CancellationToken.None);
+
+        Assert.Equal(notices.Count, fanOut.ReadOutputAs<int>());
+        Assert.Equal(0, again);
+        await Eventually.ReturnsAsync(() => Task.FromResult(receiver.Received.Count), n => n >= notices.Count, Within, Tick);
+        Assert.Equal(notices.Count, receiver.Received.Count);
+        Assert.Equal(notices.Count, receiver.Received.Select(r => r.Id).Distinct().Count());
+        Assert.All(receiver.Received, AssertVerified);
+    }
 }

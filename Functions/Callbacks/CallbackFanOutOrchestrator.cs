@@ -1,0 +1,31 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using ServerlessTasks.Activities.Callbacks;
+
+namespace ServerlessTasks.Functions.Callbacks;
+
+/// <summary>
+/// Records and starts many callback deliveries (a large batch of task events) on behalf of the index activity,
+/// so a workflow never waits for them: chunks of <see cref="ChunkSize"/> run as parallel activities, each one
+/// store write plus a few concurrent instance creates; everything is idempotent by delivery id.
+/// </summary>
+public static class CallbackFanOutOrchestrator
+{
+    /// <summary>Deliveries per activity.</summary>
+    public const int ChunkSize = 250;
+
+    private static readonly TaskOptions StartRetry = TaskOptions.FromRetryPolicy(
+        new RetryPolicy(maxNumberOfAttempts: 10, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5)));
+
+    /// <summary>The orchestrator function; returns how many deliveries started.</summary>
+    [Function(nameof(CallbackFanOutOrchestrator))]
+    public static async Task<int> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var notices = context.GetInput<IReadOnlyList<CallbackNotice>>() ?? [];
+        var chunks = notices.Chunk(ChunkSize)
+            .Select(chunk => context.CallActivityAsync<int>(nameof(CallbackActivities.StartCallbackDeliveries), chunk, StartRetry))
+            .ToList();
+        return (await Task.WhenAll(chunks)).Sum();
+    }
+}
