@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessTasks;
 
-// Usage: dotnet run -c Release --project bench/DagHttp -- [--tasks 10000] [--store sqlite|memory] [--shapes wide,chain] [--runs 3]
+// Usage: dotnet run -c Release --project bench/DagHttp -- [--tasks 10000] [--store sqlite|memory] [--index sqlite|memory] [--shapes wide,chain] [--runs 3]
 //        [--timeout-seconds 300] [--callbacks task_completed[,task_started,...]]
 // Starts the real app (LocalProgram.BuildHost) on 127.0.0.1 with its stores in a temp folder, submits each
 // DAG over HTTP, polls GET /api/workflows/{id} until it finishes, and times it; the raw baseline runs the
@@ -39,7 +39,7 @@ foreach (var store in options.Stores)
         "--urls", "http://127.0.0.1:0",
         "--AzureFunctionsJobHost:extensions:durableTask:storageProvider:type", store,
         "--AzureFunctionsJobHost:extensions:durableTask:storageProvider:path", Path.Combine(folder, "durable.db"),
-        "--TaskIndex:Provider", store,
+        "--TaskIndex:Provider", options.Index ?? store,
         "--TaskIndex:Path", Path.Combine(folder, "tasks.db"),
         "--Webhooks:StorePath", Path.Combine(folder, "callbacks.db"),
         "--Logging:LogLevel:Default", "Warning",
@@ -425,6 +425,9 @@ internal sealed class HeapSampler : IDisposable
 
 internal sealed record Options(int Tasks, IReadOnlyList<string> Stores, IReadOnlyList<string> Shapes, int Runs, TimeSpan Timeout, IReadOnlyList<string>? Callbacks)
 {
+    /// <summary>The task index provider, when it should differ from the durable store (<c>--index memory|sqlite</c>).</summary>
+    public string? Index { get; init; }
+
     private static readonly string[] TaskEvents = ["task_started", "task_completed", "task_failed", "task_skipped"];
 
     /// <summary>
@@ -443,6 +446,7 @@ internal sealed record Options(int Tasks, IReadOnlyList<string> Stores, IReadOnl
             {
                 "--tasks" => o with { Tasks = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--store" => o with { Stores = value.Split(',') },
+                "--index" => o with { Index = value },
                 "--shapes" => o with { Shapes = value.Split(',') },
                 "--runs" => o with { Runs = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--timeout-seconds" => o with { Timeout = TimeSpan.FromSeconds(int.Parse(value, CultureInfo.InvariantCulture)) },
