@@ -132,6 +132,7 @@ public static class SingleTaskOrchestrator
             CompletedAt = context.UtcNow(),
             FinishSequence = entry.StartSequence + 1,
             Version = 3,
+            Hlc = log.Last?.ToString(), // the final event's stamp: the completion callback carries it
         };
         await Index(context, final, log);
         await Callbacks.CallbackStarter.ForTaskAsync(context, final); // never changes the result

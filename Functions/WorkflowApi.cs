@@ -87,7 +87,7 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
             tasks,
             instance.FailureDetails?.ErrorMessage,
             report?.Compensations is { Count: > 0 } compensations ? compensations : null,
-            await CallbackStateView.ForAsync(callbacks, id, spec?.Callback?.Url, context.CancellationToken),
+            await CallbackStateView.ForAsync(callbacks, id, spec?.Callback, context.CancellationToken),
             deliveries is null ? null : CallbackSummary.Of(deliveries)));
     }
 

@@ -30,13 +30,11 @@ public sealed record CallbackNotice(
     int Slot = 0)
 {
     /// <summary>
-    /// The delivery key, unique per subscription and event: <c>callback:{workflow}:completed</c> for the
-    /// orchestration's own completion, <c>callback:{workflow}:{event}:{task}</c> for task events the workflow
-    /// subscribed to, <c>callback:{workflow}:task:{task}:{event}</c> for a task's own callback inside a workflow.
+    /// The delivery key, unique per subscription and event (see <see cref="CallbackKeys"/>).
     /// </summary>
     public string DeliveryId => Key ?? (TaskId is null || Event == "completed"
-        ? $"callback:{WorkflowId}:completed"
-        : $"callback:{WorkflowId}:{Event}:{TaskId}");
+        ? CallbackKeys.Completion(WorkflowId)
+        : CallbackKeys.TaskEvent(WorkflowId, Event, TaskId));
 
     /// <summary>
     /// True for the orchestration's own final report (workflow, or single task): its first attempt waits briefly

@@ -1,3 +1,4 @@
+using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Webhooks;
 
 namespace ServerlessTasks.Functions.Callbacks;
@@ -22,18 +23,18 @@ public sealed record CallbackStateView(
 
     /// <summary>
     /// The completion callback of an orchestration: the stored delivery, or pending when the submission asked
-    /// for one that has not started yet; null without a callback.
+    /// for one that has not started yet; null when its callback does not subscribe to <c>completed</c>.
     /// </summary>
-    public static async Task<CallbackStateView?> ForAsync(ICallbackStore store, string workflowId, string? url, CancellationToken cancellation)
+    public static async Task<CallbackStateView?> ForAsync(ICallbackStore store, string workflowId, CallbackSpec? callback, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(store);
-        if (url is null)
+        if (callback is null || !callback.EffectiveEvents.Contains(CallbackEventKind.Completed))
         {
             return null;
         }
 
-        var record = await store.GetAsync($"callback:{workflowId}:completed", cancellation);
-        return record is not null ? From(record) : new(CallbackDeliveryStatus.Pending, url, "completed", null, 0, null, null);
+        var record = await store.GetAsync(CallbackKeys.Completion(workflowId), cancellation);
+        return record is not null ? From(record) : new(CallbackDeliveryStatus.Pending, callback.Url, "completed", null, 0, null, null);
     }
 }
 

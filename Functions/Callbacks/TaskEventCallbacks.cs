@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.TaskIndex;
@@ -44,8 +43,7 @@ public static class TaskEventCallbacks
     }
 
     /// <summary>The delivery id of a task's own callback inside a workflow, for one event (<c>completed</c>, <c>task_started</c>, ...).</summary>
-    public static string OwnDeliveryId(string workflowId, string taskId, string eventName) =>
-        string.Create(CultureInfo.InvariantCulture, $"callback:{workflowId}:task:{taskId}:{eventName}");
+    public static string OwnDeliveryId(string workflowId, string taskId, string eventName) => CallbackKeys.OwnTaskEvent(workflowId, taskId, eventName);
 
     /// <summary>The notices for <paramref name="events"/>, in event order.</summary>
     /// <param name="workflowId">The orchestration.</param>
@@ -96,7 +94,7 @@ public static class TaskEventCallbacks
         string workflowId, TaskEvent e, CallbackSpec callback, CallbackEventKind kind, string status, JsonElement? result, string? error, bool ownCallback)
     {
         var name = JsonSerializer.Serialize(kind).Trim('"');
-        var key = ownCallback ? OwnDeliveryId(workflowId, e.TaskId!, name) : string.Create(CultureInfo.InvariantCulture, $"callback:{workflowId}:{name}:{e.TaskId}");
+        var key = ownCallback ? CallbackKeys.OwnTaskEvent(workflowId, e.TaskId!, name) : CallbackKeys.TaskEvent(workflowId, name, e.TaskId!);
         return new CallbackNotice(workflowId, e.TaskId, name, callback.Url, callback.Token, status, result, error, e.Hlc.ToString(), e.At, key, CallbackSlots.Of(kind, ownCallback));
     }
 

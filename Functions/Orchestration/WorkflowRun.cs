@@ -288,7 +288,7 @@ public sealed class WorkflowRun
         }
     }
 
-    /// <summary>Turns the scheduler's state changes into index updates and events (ready, skipped, cancelled), stamped as they are seen.</summary>
+    /// <summary>Turns the scheduler's state changes into index updates and events (ready, skipped, cancelled, failed before dispatch), stamped as they are seen.</summary>
     private void CollectTransitions()
     {
         if (Scheduler.PendingTransitionCount == 0)
@@ -304,8 +304,15 @@ public sealed class WorkflowRun
                 TaskRunState.Ready => TaskEventKind.Ready,
                 TaskRunState.Skipped => TaskEventKind.Skipped,
                 TaskRunState.Cancelled => TaskEventKind.Cancelled,
+                // Failed by the scheduler itself (a deadline passed before dispatch); Fail() records its own event.
+                TaskRunState.Failed when _records[transition.TaskId].CompletedAt is null => TaskEventKind.Failed,
                 _ => (TaskEventKind?)null,
             };
+            if (kind == TaskEventKind.Failed)
+            {
+                Finish(_records[transition.TaskId], transition.At);
+            }
+
             if (kind is { } k)
             {
                 var detail = transition.CauseTaskId is { } cause ? $"{transition.Reason}: dependency '{cause}' failed" : transition.Reason;

@@ -1,0 +1,28 @@
+using System.Globalization;
+
+namespace ServerlessTasks.Functions.Callbacks;
+
+/// <summary>
+/// Delivery ids. Workflow and task ids may contain <c>:</c> (single tasks' instance ids do), so each id part is
+/// escaped (<c>%</c> to <c>%25</c>, <c>:</c> to <c>%3A</c>) and the kinds differ in their number of parts: no two
+/// deliveries of different workflows, tasks or events can share an id (and so suppress one another).
+/// </summary>
+public static class CallbackKeys
+{
+    /// <summary>An orchestration's own completion (workflow, or single task): <c>callback:{workflow}:completed</c>.</summary>
+    public static string Completion(string workflowId) => Format($"callback:{Part(workflowId)}:completed");
+
+    /// <summary>A task event a workflow's callback subscribed to: <c>callback:{workflow}:{event}:{task}</c>.</summary>
+    public static string TaskEvent(string workflowId, string eventName, string taskId) => Format($"callback:{Part(workflowId)}:{eventName}:{Part(taskId)}");
+
+    /// <summary>An event of a task's own callback inside a workflow: <c>callback:{workflow}:task:{task}:{event}</c>.</summary>
+    public static string OwnTaskEvent(string workflowId, string taskId, string eventName) => Format($"callback:{Part(workflowId)}:task:{Part(taskId)}:{eventName}");
+
+    private static string Part(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.Replace("%", "%25", StringComparison.Ordinal).Replace(":", "%3A", StringComparison.Ordinal);
+    }
+
+    private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
