@@ -18,7 +18,7 @@ public interface ICallbackStore
     /// <summary>One delivery, or null.</summary>
     Task<CallbackRecord?> GetAsync(string deliveryId, CancellationToken cancellation = default);
 
-    /// <summary>Every delivery of a workflow (or single-task orchestration).</summary>
+    /// <summary>Every delivery of a workflow (or single-task orchestration), for status views: <see cref="CallbackRecord.Request"/> may be left empty.</summary>
     Task<IReadOnlyList<CallbackRecord>> ListForWorkflowAsync(string workflowId, CancellationToken cancellation = default);
 
     /// <summary>A page of deliveries in one status, oldest change first.</summary>

@@ -11,6 +11,9 @@ public sealed class SqliteCallbackStore : ICallbackStore, IAsyncDisposable
 {
     private const string Columns = "delivery_id, workflow_id, task_id, event, url, webhook_id, status, attempts, last_error, updated_at, redrives, request";
 
+    // Status views leave the request (the whole signed body) in the file.
+    private const string StatusColumns = "delivery_id, workflow_id, task_id, event, url, webhook_id, status, attempts, last_error, updated_at, redrives, '' AS request";
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _path;
     private SqliteConnection? _connection;
@@ -93,7 +96,7 @@ public sealed class SqliteCallbackStore : ICallbackStore, IAsyncDisposable
     public Task<IReadOnlyList<CallbackRecord>> ListForWorkflowAsync(string workflowId, CancellationToken cancellation = default) =>
         RunAsync<IReadOnlyList<CallbackRecord>>(connection =>
         {
-            using var select = Command(connection, $"SELECT {Columns} FROM callbacks WHERE workflow_id = $w ORDER BY seq", ("$w", workflowId));
+            using var select = Command(connection, $"SELECT {StatusColumns} FROM callbacks WHERE workflow_id = $w ORDER BY seq", ("$w", workflowId));
             return ReadAll(select);
         }, cancellation);
 
