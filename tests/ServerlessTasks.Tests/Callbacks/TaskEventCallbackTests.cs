@@ -316,4 +316,40 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
         Assert.Equal(completed.GetProperty("hlc").GetString(), body.GetProperty("hlc").GetString());
         Assert.Equal("callback_delivered", events[^1].GetProperty("kind").GetString()); // HLC order: after everything it reports
     }
+
+    [Fact]
+    public async Task CancelDuringFanOut_NothingDispatchedAfterTheCancel_OneTerminalCallback()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var waits = string.Join(",", Enumerable.Range(0, 20).Select(i => $$"""{"task_id":"w{{i}}","task_type":"approval"}"""));
+        var all = string.Join(",", Enumerable.Range(0, 20).Select(i => $"\"w{i}\""));
+        var id = await host.SubmitAsync($$$"""
+            {"tasks":[{{{waits}}},{"task_id":"after","task_type":"echo","dependencies":[{{{all}}}]}],
+             "callback":{"url":"{{{receiver.Url()}}}","events":["completed","task_started"]}}
+            """);
+        await Eventually.ReturnsAsync(
+            async () => (await host.Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{id}/events")).GetProperty("events").EnumerateArray()
+                .Count(e => e.GetProperty("kind").GetString() == "dispatched"),
+            n => n == 20,
+            Within);
+
+        using (var cancel = await host.PostAsync($"/api/workflows/{id}/cancel", ""))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        var workflow = await host.WaitForWorkflowAsync(id);
+        var events = await WaitForDeliveredEventsAsync(id, 21); // 20 task_started + the terminal callback
+
+        Assert.Equal("cancelled", workflow.GetProperty("status").GetString());
+        Assert.All(workflow.GetProperty("tasks").EnumerateArray(), t => Assert.Equal("cancelled", t.GetProperty("status").GetString()));
+        var firstCancel = events.Where(e => e.GetProperty("kind").GetString() == "cancelled").Min(e => HlcTimestamp.Parse(e.GetProperty("hlc").GetString()!));
+        Assert.DoesNotContain(events, e => e.GetProperty("kind").GetString() is "dispatched" or "started"
+            && HlcTimestamp.Parse(e.GetProperty("hlc").GetString()!) > firstCancel);
+        var bodies = receiver.Received.DistinctBy(r => r.Id).Select(Body).ToList();
+        var terminal = Assert.Single(bodies, b => b.GetProperty("type").GetString() == "completed");
+        Assert.Equal("cancelled", terminal.GetProperty("status").GetString());
+        Assert.DoesNotContain(bodies, b => TaskIdOf(b) == "after");
+        Assert.Equal(21, bodies.Count);
+    }
 }
