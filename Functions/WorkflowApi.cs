@@ -73,10 +73,10 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
         var deliveries = spec is not null && TaskEventCallbacks.AnySubscription(spec)
             ? (await callbacks.ListForWorkflowAsync(id, context.CancellationToken)).Where(d => d.TaskId is not null).ToList()
             : null;
-        var own = deliveries?.ToDictionary(d => d.DeliveryId, StringComparer.Ordinal);
+        var byId = deliveries?.ToDictionary(d => d.DeliveryId, StringComparer.Ordinal);
         var tasks = (spec?.Tasks ?? []).Select(t => (indexed.TryGetValue(t.TaskId!, out var entry)
             ? TaskView.From(entry)
-            : TaskView.Pending(id, t, instance.CreatedAt)) with { Callback = OwnCallbackState(id, t, own) }).ToList();
+            : TaskView.Pending(id, t, instance.CreatedAt)) with { Callback = OwnCallbackState(id, t, byId) }).ToList();
         return ApiResults.Json(new WorkflowView(
             id,
             WorkflowStatusOf(instance, counts, cancelled),
