@@ -56,6 +56,7 @@ public static class ServerlessTasksServices
             : HybridLogicalClock.DefaultMaxOffset;
         services.TryAddSingleton(sp => new HybridLogicalClock(HostNodeId(configuration), sp.GetRequiredService<TimeProvider>(), maxOffset));
         services.TryAddSingleton<HostClock>();
+        services.TryAddSingleton<TaskEventSink>();
         services.AddMetrics();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskEventHandler, TaskEventMetrics>());
     }

@@ -21,12 +21,10 @@ public sealed record WatchRequest(string WaiterInstanceId, IReadOnlyList<Depende
 /// The activities through which orchestrations keep the task index in step (orchestrators do no I/O),
 /// and through which finished tasks wake the tasks of later submissions that wait for them.
 /// </summary>
-public sealed partial class TaskIndexActivities(
+public sealed class TaskIndexActivities(
     ITaskIndex index,
-    ITaskEventJournal journal,
-    HostClock clock,
+    TaskEventSink sink,
     CallbackDeliveries callbacks,
-    IEnumerable<ITaskEventHandler> handlers,
     ILogger<TaskIndexActivities> logger)
 {
     /// <summary>Most task-event callbacks one batch starts itself; more go to a <see cref="Functions.Callbacks.CallbackFanOutOrchestrator"/>.</summary>
@@ -49,11 +47,7 @@ public sealed partial class TaskIndexActivities(
         ArgumentNullException.ThrowIfNull(client);
         var updates = batch.Tasks ?? [];
         var events = batch.Events ?? [];
-        var stamp = await clock.ReceiveAsync(events.Count == 0 ? null : events.Max(e => e.Hlc));
-        if (events.Count > 0)
-        {
-            await journal.AppendAsync(events, clock.Clock.Current, cancellation);
-        }
+        var stamp = await sink.AppendAsync(events, cancellation);
 
         var waiters = await index.ApplyAsync(updates, cancellation);
         foreach (var waiter in waiters)
@@ -78,33 +72,9 @@ public sealed partial class TaskIndexActivities(
                 : CallbackDeliveries.StartFanOutAsync(client, notices, cancellation));
         }
 
-        await NotifyHandlersAsync(events, cancellation);
+        await sink.NotifyAsync(events, cancellation);
         return new TaskIndexReceipt(updates.Count, stamp);
     }
-
-    private async Task NotifyHandlersAsync(IReadOnlyList<TaskEvent> events, CancellationToken cancellation)
-    {
-        if (events.Count == 0)
-        {
-            return;
-        }
-
-        var ordered = events.Order(Comparer<TaskEvent>.Create(TaskEvent.CompareByHlc)).ToList();
-        foreach (var handler in handlers)
-        {
-            try
-            {
-                await handler.HandleAsync(ordered, cancellation);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogHandlerFailed(logger, ex, handler.GetType().Name);
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Task event handler {Handler} failed.")]
-    private static partial void LogHandlerFailed(ILogger logger, Exception exception, string handler);
 
     /// <summary>
     /// Registers a task as waiting for its dependencies and returns their current states, atomically, so a

@@ -3,9 +3,13 @@ using System.Net;
 using System.Text;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using ServerlessTasks.Activities.Events;
 using ServerlessTasks.Activities.Http;
+using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Domain.Security;
 using ServerlessTasks.Functions.Callbacks;
+using ServerlessTasks.TaskIndex;
 using ServerlessTasks.Webhooks;
 
 namespace ServerlessTasks.Activities.Callbacks;
@@ -14,8 +18,15 @@ namespace ServerlessTasks.Activities.Callbacks;
 /// The activities of callback delivery: start a delivery orchestration (idempotent by delivery id), make one
 /// signed attempt, and move a delivery to the dead-letter queue. Orchestrators do no I/O; these do it all.
 /// </summary>
-public sealed class CallbackActivities(
-    WebhookClient client, ICallbackStore store, WebhookOptions options, OutboundAddressGuard guard, CallbackDeliveries deliveries, TimeProvider time)
+public sealed partial class CallbackActivities(
+    WebhookClient client,
+    ICallbackStore store,
+    WebhookOptions options,
+    OutboundAddressGuard guard,
+    CallbackDeliveries deliveries,
+    TaskEventSink events,
+    ILogger<CallbackActivities> logger,
+    TimeProvider time)
 {
     /// <summary>The largest <c>Retry-After</c> honoured (a receiver cannot park a delivery for longer).</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromDays(1);
@@ -43,6 +54,11 @@ public sealed class CallbackActivities(
         }
 
         var result = await TrySendAsync(delivery, cancellation);
+        if (result.Outcome == CallbackAttemptOutcome.Delivered)
+        {
+            await JournalDeliveredAsync(attempt, cancellation);
+        }
+
         var record = await store.GetAsync(delivery.DeliveryId, cancellation);
         if (record is not null)
         {
@@ -80,6 +96,38 @@ public sealed class CallbackActivities(
         await store.SaveAsync(record with { Status = CallbackDeliveryStatus.DeadLettered, UpdatedAt = time.GetUtcNow() }, cancellation);
         return true;
     }
+
+    /// <summary>
+    /// Appends the <c>callback_delivered</c> event, stamped by the host clock after the event the callback reported.
+    /// Idempotent by its identity (task, kind, slot); a journal failure is logged, not retried: the delivery stands.
+    /// </summary>
+    private async Task JournalDeliveredAsync(CallbackAttempt attempt, CancellationToken cancellation)
+    {
+        var delivery = attempt.Delivery;
+        try
+        {
+            var reported = delivery.Hlc is { } text && HlcTimestamp.TryParse(text, out var parsed) ? parsed : (HlcTimestamp?)null;
+            var delivered = new TaskEvent
+            {
+                WorkflowId = delivery.WorkflowId,
+                TaskId = delivery.TaskId,
+                Kind = TaskEventKind.CallbackDelivered,
+                Hlc = await events.Clock.ReceiveAsync(reported),
+                At = time.GetUtcNow(),
+                Attempt = delivery.Slot,
+                Detail = string.Create(CultureInfo.InvariantCulture, $"{delivery.Event ?? "completed"} delivered to {delivery.Url} (webhook-id {delivery.WebhookId}, attempt {attempt.Attempt})"),
+            };
+            await events.AppendAsync([delivered], cancellation);
+            await events.NotifyAsync([delivered], cancellation);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogJournalFailed(logger, ex, delivery.DeliveryId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback {DeliveryId} was delivered but its callback_delivered event could not be journaled.")]
+    private static partial void LogJournalFailed(ILogger logger, Exception exception, string deliveryId);
 
     /// <summary>
     /// Waits, bounded, until the orchestration being reported on has recorded its final state: it asked for this

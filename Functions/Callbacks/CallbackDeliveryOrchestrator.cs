@@ -1,13 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
-using System.Globalization;
-using ServerlessTasks.Activities;
 using ServerlessTasks.Activities.Callbacks;
-using ServerlessTasks.Activities.Events;
-using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Domain.Scheduling;
-using ServerlessTasks.Functions.Orchestration;
-using ServerlessTasks.TaskIndex;
 
 namespace ServerlessTasks.Functions.Callbacks;
 
@@ -17,8 +11,8 @@ namespace ServerlessTasks.Functions.Callbacks;
 /// seeded by the delivery id, never shorter than <c>Retry-After</c>), and after the last attempt or a
 /// non-retryable answer the delivery goes to the dead-letter queue. A crash between the send and the record
 /// replays the attempt, so the receiver may see the same <c>webhook-id</c> twice and must de-duplicate on it.
-/// A delivered callback is journaled as a <c>callback_delivered</c> event of its task (or workflow), stamped after
-/// the event it reported.
+/// The attempt that delivers journals a <c>callback_delivered</c> event of its task (or workflow), stamped after the
+/// event it reported.
 /// </summary>
 /// <remarks>Deterministic: time from <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>, all I/O in activities.</remarks>
 public static class CallbackDeliveryOrchestrator
@@ -50,13 +44,7 @@ public static class CallbackDeliveryOrchestrator
                 result = new CallbackAttemptResult(CallbackAttemptOutcome.Retryable, null, failed.FailureDetails.ErrorMessage, null);
             }
 
-            if (result.Outcome == CallbackAttemptOutcome.Delivered)
-            {
-                await JournalDeliveredAsync(context, delivery, attempt);
-                return result.Outcome;
-            }
-
-            if (result.Outcome == CallbackAttemptOutcome.Disabled)
+            if (result.Outcome is CallbackAttemptOutcome.Delivered or CallbackAttemptOutcome.Disabled)
             {
                 return result.Outcome;
             }
@@ -70,23 +58,6 @@ public static class CallbackDeliveryOrchestrator
             var retryAfter = result.RetryAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
             var delay = backoff.GetDelay(attempt, seed, retryAfter);
             await context.CreateTimer(context.CurrentUtcDateTime + delay, CancellationToken.None);
-        }
-    }
-
-    /// <summary>Appends the <c>callback_delivered</c> event (idempotent by its identity: task, kind and slot).</summary>
-    private static async Task JournalDeliveredAsync(TaskOrchestrationContext context, CallbackDelivery delivery, int attempt)
-    {
-        var clock = new OrchestrationClock(context.InstanceId);
-        var reported = delivery.Hlc is { } text && HlcTimestamp.TryParse(text, out var stamp) ? stamp : (HlcTimestamp?)null;
-        var detail = string.Create(CultureInfo.InvariantCulture, $"{delivery.Event ?? "completed"} delivered to {delivery.Url} (webhook-id {delivery.WebhookId}, attempt {attempt})");
-        var delivered = clock.Stamp(delivery.WorkflowId, delivery.TaskId, TaskEventKind.CallbackDelivered, context.UtcNow(), delivery.Slot, detail, reported);
-        try
-        {
-            await context.CallActivityAsync<TaskIndexReceipt>(nameof(TaskIndexActivities.IndexTasks), new TaskIndexBatch([], [delivered]), OrchestrationDefaults.BookkeepingRetry);
-        }
-        catch (TaskFailedException)
-        {
-            // The journal refused even after retries: the delivery itself stands (its state is in the callback store).
         }
     }
 }
