@@ -399,6 +399,7 @@ internal sealed class HeapSampler : IDisposable
     {
         _before = GC.GetTotalMemory(forceFullCollection: true);
         _peak = _before;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    live managed heap before the run: {_before / 1048576.0:N1} MB"));
         _timer = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
     }
 
