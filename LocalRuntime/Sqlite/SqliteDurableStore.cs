@@ -465,7 +465,18 @@ public sealed class SqliteDurableStore : IDurableStore
                 throw Unusable("it is a SQLite database of something else (it has tables but no store schema)", null);
             }
 
+            var migrateV1 = version == 1;
+            if (migrateV1)
+            {
+                Execute(connection, SqliteSchema.MigrateV1Rename);
+            }
+
             Execute(connection, SqliteSchema.Create);
+            if (migrateV1)
+            {
+                Execute(connection, SqliteSchema.MigrateV1Copy);
+            }
+
             Execute(connection, $"INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', {SqliteSchema.Version})");
             Execute(connection, "COMMIT");
         }
