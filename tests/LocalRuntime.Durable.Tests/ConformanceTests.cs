@@ -170,6 +170,34 @@ public class ConformanceTests
     }
 
     [Fact]
+    public async Task WaitingOnFinishedInstances_LeavesNoWaiterBehind_WhileLiveWaitersStillWake()
+    {
+        var registry = new DurableFunctionRegistry()
+            .AddOrchestrator<int>("Quick", _ => Task.FromResult(1))
+            .AddOrchestrator("Gate", async ctx => await ctx.WaitForExternalEvent<int>("go"));
+        await using var host = await EngineHost.StartAsync(registry);
+        var finished = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            finished.Add((await host.RunAsync("Quick")).InstanceId);
+        }
+
+        var gate = await host.Client.ScheduleNewOrchestrationInstanceAsync("Gate");
+        var waiting = host.WaitAsync(gate);
+        foreach (var id in finished)
+        {
+            await host.WaitAsync(id); // already complete: returns at once
+            await host.Client.WaitForInstanceStartAsync(id);
+        }
+
+        // Only the live instance may still have a waiter; a finished one never changes again.
+        Assert.InRange(host.Engine.StateChangeWaiterCount, 0, 1);
+        await host.Client.RaiseEventAsync(gate, "go", 7);
+        Assert.Equal(7, (await waiting).ReadOutputAs<int>());
+        Assert.Equal(0, host.Engine.StateChangeWaiterCount);
+    }
+
+    [Fact]
     public async Task ReplaySafeLogger_LogsOncePerStatement_EvenWhenEveryEpisodeReplays()
     {
         var provider = new CountingLoggerProvider();

@@ -14,6 +14,23 @@ public sealed partial class DurableEngine
     internal Task NextStateChange(string instanceId) =>
         _stateChanged.GetOrAdd(instanceId, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>
+    /// Called by a waiter whose wanted state was already there: when the instance is terminal, no commit may ever
+    /// complete <paramref name="changed"/>, so drop it rather than keep one entry per finished instance forever.
+    /// Anyone else holding it is woken and reads the state again.
+    /// </summary>
+    internal void ForgetStateChange(string instanceId, Task changed)
+    {
+        if (_stateChanged.TryGetValue(instanceId, out var waiters) && waiters.Task == changed
+            && _stateChanged.TryRemove(new KeyValuePair<string, TaskCompletionSource>(instanceId, waiters)))
+        {
+            waiters.TrySetResult();
+        }
+    }
+
+    /// <summary>How many instances have a state-change waiter registered (diagnostics and tests).</summary>
+    internal int StateChangeWaiterCount => _stateChanged.Count;
+
     private void NotifyStateChanged(InstanceState state)
     {
         if (_stateChanged.TryRemove(state.InstanceId, out var waiters))

@@ -231,6 +231,11 @@ public sealed class LocalDurableTaskClient : DurableTaskClient
                 ?? throw new ArgumentException($"No orchestration with instance ID '{instanceId}' was found.", nameof(instanceId));
             if (done(state))
             {
+                if (state.IsTerminal)
+                {
+                    _engine.ForgetStateChange(instanceId, changed);
+                }
+
                 return ToMetadata(state, withData);
             }
 
