@@ -99,7 +99,9 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
             return null;
         }
 
-        return deliveries?.GetValueOrDefault(TaskEventCallbacks.OwnDeliveryId(workflowId, task.TaskId!, "completed")) is { } record
+        var record = deliveries?.GetValueOrDefault(TaskEventCallbacks.OwnDeliveryId(workflowId, task.TaskId!, "completed"))
+            ?? deliveries?.GetValueOrDefault(CallbackKeys.LegacyOwnTaskEvent(workflowId, task.TaskId!, "completed"));
+        return record is not null
             ? CallbackStateView.From(record)
             : new CallbackStateView(CallbackDeliveryStatus.Pending, callback.Url, "completed", null, 0, null, null);
     }

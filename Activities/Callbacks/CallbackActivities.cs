@@ -120,8 +120,9 @@ public sealed partial class CallbackActivities(
             await events.AppendAsync([delivered], cancellation);
             await events.NotifyAsync([delivered], cancellation);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
+            // Also on cancellation (host stopping): the callback was delivered, so the attempt must say so.
             LogJournalFailed(logger, ex, delivery.DeliveryId);
         }
     }

@@ -70,12 +70,19 @@ public sealed class CallbackDeliveries(ICallbackStore store, WebhookOptions opti
         try
         {
             await durable.ScheduleNewOrchestrationInstanceAsync(
-                nameof(CallbackFanOutOrchestrator), notices, new StartOrchestrationOptions($"fan-out:{notices[0].DeliveryId}") { DedupeStatuses = AnyStatus }, cancellation);
+                nameof(CallbackFanOutOrchestrator), notices, new StartOrchestrationOptions(FanOutInstanceId(notices)) { DedupeStatuses = AnyStatus }, cancellation);
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
         {
             // Started before (the batch was sent again): that instance owns these deliveries.
         }
+    }
+
+    /// <summary>The fan-out's instance id: its first delivery id and a hash of all of them, so only the very same batch is a repeat.</summary>
+    public static string FanOutInstanceId(IReadOnlyList<CallbackNotice> notices)
+    {
+        ArgumentNullException.ThrowIfNull(notices);
+        return $"fan-out:{notices[0].DeliveryId}:{CallbackKeys.Hash(notices.Select(n => n.DeliveryId))}";
     }
 
     private CallbackRecord RecordOf(CallbackNotice notice, DateTimeOffset now)
@@ -120,7 +127,7 @@ public sealed class CallbackDeliveries(ICallbackStore store, WebhookOptions opti
                 nameof(CallbackDeliveryOrchestrator), delivery, new StartOrchestrationOptions(instanceId) { DedupeStatuses = AnyStatus }, cancellation);
             return true;
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
         {
             return false; // Started before: this is a repeat.
         }

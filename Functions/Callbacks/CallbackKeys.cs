@@ -18,6 +18,33 @@ public static class CallbackKeys
     /// <summary>An event of a task's own callback inside a workflow: <c>callback:{workflow}:task:{task}:{event}</c>.</summary>
     public static string OwnTaskEvent(string workflowId, string taskId, string eventName) => Format($"callback:{Part(workflowId)}:task:{Part(taskId)}:{eventName}");
 
+    /// <summary>
+    /// The ids deliveries recorded before the escaping had (parts unescaped), for reading older records: equal to the
+    /// current id unless an id contains <c>:</c> or <c>%</c> (every single task's does: <c>task:{id}</c>).
+    /// </summary>
+    public static string LegacyCompletion(string workflowId) => Format($"callback:{workflowId}:completed");
+
+    /// <inheritdoc cref="LegacyCompletion"/>
+    public static string LegacyOwnTaskEvent(string workflowId, string taskId, string eventName) => Format($"callback:{workflowId}:task:{taskId}:{eventName}");
+
+    /// <summary>A stable 64-bit FNV-1a hash of ids, as hex (the same in every process and version).</summary>
+    public static string Hash(IEnumerable<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var hash = 14695981039346656037UL;
+        foreach (var id in ids)
+        {
+            foreach (var c in id)
+            {
+                hash = (hash ^ c) * 1099511628211UL;
+            }
+
+            hash = (hash ^ '\n') * 1099511628211UL;
+        }
+
+        return hash.ToString("x16", CultureInfo.InvariantCulture);
+    }
+
     private static string Part(string value)
     {
         ArgumentNullException.ThrowIfNull(value);

@@ -33,7 +33,9 @@ public sealed record CallbackStateView(
             return null;
         }
 
-        var record = await store.GetAsync(CallbackKeys.Completion(workflowId), cancellation);
+        var key = CallbackKeys.Completion(workflowId);
+        var legacy = CallbackKeys.LegacyCompletion(workflowId);
+        var record = await store.GetAsync(key, cancellation) ?? (legacy == key ? null : await store.GetAsync(legacy, cancellation));
         return record is not null ? From(record) : new(CallbackDeliveryStatus.Pending, callback.Url, "completed", null, 0, null, null);
     }
 }

@@ -222,7 +222,7 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
 
         await CallbackDeliveries.StartFanOutAsync(client, notices, CancellationToken.None);
         await CallbackDeliveries.StartFanOutAsync(client, notices, CancellationToken.None); // a batch sent again
-        var fanOut = await client.WaitForInstanceCompletionAsync($"fan-out:{notices[0].DeliveryId}", getInputsAndOutputs: true).WaitAsync(Within);
+        var fanOut = await client.WaitForInstanceCompletionAsync(CallbackDeliveries.FanOutInstanceId(notices), getInputsAndOutputs: true).WaitAsync(Within);
         var again = await ActivatorUtilities.CreateInstance<CallbackDeliveries>(host.App.Services).StartManyAsync(notices, client, CancellationToken.None);
 
         Assert.Equal(notices.Count, fanOut.ReadOutputAs<int>());
