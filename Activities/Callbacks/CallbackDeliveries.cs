@@ -60,8 +60,8 @@ public sealed class CallbackDeliveries(ICallbackStore store, WebhookOptions opti
     }
 
     /// <summary>
-    /// Hands many notices to a <see cref="CallbackFanOutOrchestrator"/> (one instance create, idempotent by its
-    /// first delivery id), so the caller does not wait for every delivery to be recorded and started.
+    /// Hands many notices to a <see cref="CallbackFanOutOrchestrator"/> (one instance create, idempotent by
+    /// <see cref="FanOutInstanceId"/>), so the caller does not wait for every delivery to be recorded and started.
     /// </summary>
     public static async Task StartFanOutAsync(DurableTaskClient durable, IReadOnlyList<CallbackNotice> notices, CancellationToken cancellation)
     {
