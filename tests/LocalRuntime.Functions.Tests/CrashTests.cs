@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ServerlessTasks.Testing;
 using Xunit.Abstractions;
 
 namespace LocalRuntime.Functions.Tests;
@@ -126,7 +127,7 @@ public sealed class CrashTests(FaultFreeFanOut reference, ITestOutputHelper outp
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"the run took {watch.Elapsed}");
     }
 
-    internal static async Task<string> StartAsync(HostProcess host, string orchestrator, int input, string id)
+    internal static async Task<string> StartAsync(ChildProcess host, string orchestrator, int input, string id)
     {
         using var response = await host.Http.PostAsync(
             $"/api/start/{orchestrator}?id={id}", new StringContent(input.ToString(CultureInfo.InvariantCulture), Encoding.UTF8, "application/json"));
@@ -134,7 +135,7 @@ public sealed class CrashTests(FaultFreeFanOut reference, ITestOutputHelper outp
         return id;
     }
 
-    internal static async Task<JsonElement> WaitForCompletionAsync(HostProcess host, string id)
+    internal static async Task<JsonElement> WaitForCompletionAsync(ChildProcess host, string id)
     {
         JsonElement body = default;
         await Eventually.TrueAsync(async () =>
@@ -151,7 +152,7 @@ public sealed class CrashTests(FaultFreeFanOut reference, ITestOutputHelper outp
         return body;
     }
 
-    private static async Task<List<JsonElement>> HistoryAsync(HostProcess host, string id)
+    private static async Task<List<JsonElement>> HistoryAsync(ChildProcess host, string id)
     {
         var body = await host.Http.GetFromJsonAsync<JsonElement>(TestApp.StatusUrl(id) + "?showHistory=true");
         return body.TryGetProperty("historyEvents", out var events) && events.ValueKind == JsonValueKind.Array ? [.. events.EnumerateArray()] : [];

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ServerlessTasks.Domain.Webhooks;
+using ServerlessTasks.Testing;
 using ServerlessTasks.Webhooks;
 using Xunit.Abstractions;
 
@@ -33,7 +34,7 @@ public sealed class CallbackCrashTests(ITestOutputHelper output) : IDisposable
 
         // The first request is received in full, then the app is killed before it gets an answer: the send
         // happened, the "delivered" was never recorded. Later requests are answered 200.
-        AppProcess? first = null;
+        ChildProcess? first = null;
         var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Respond = (received, context) =>
@@ -156,7 +157,7 @@ public sealed class CallbackCrashTests(ITestOutputHelper output) : IDisposable
         workflow.TryGetProperty("callback", out var callback) ? callback.GetProperty("status").GetString() : null;
 
     /// <summary>The runtime status of an orchestration instance from the Durable management API.</summary>
-    private static async Task<string?> InstanceStatusAsync(AppProcess app, string instanceId)
+    private static async Task<string?> InstanceStatusAsync(ChildProcess app, string instanceId)
     {
         using var response = await app.Http.GetAsync($"/runtime/webhooks/durabletask/instances/{Uri.EscapeDataString(instanceId)}");
         if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Accepted))
