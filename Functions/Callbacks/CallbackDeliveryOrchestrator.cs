@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using ServerlessTasks.Activities.Callbacks;
 using ServerlessTasks.Domain.Scheduling;
+using ServerlessTasks.Functions.Orchestration;
 
 namespace ServerlessTasks.Functions.Callbacks;
 
@@ -17,9 +18,6 @@ namespace ServerlessTasks.Functions.Callbacks;
 /// <remarks>Deterministic: time from <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>, all I/O in activities.</remarks>
 public static class CallbackDeliveryOrchestrator
 {
-    private static readonly TaskOptions StoreRetry = TaskOptions.FromRetryPolicy(
-        new RetryPolicy(maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
-
     /// <summary>The orchestrator function; returns the final outcome.</summary>
     [Function(nameof(CallbackDeliveryOrchestrator))]
     public static async Task<CallbackAttemptOutcome> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
@@ -37,7 +35,7 @@ public static class CallbackDeliveryOrchestrator
             CallbackAttemptResult result;
             try
             {
-                result = await context.CallActivityAsync<CallbackAttemptResult>(nameof(CallbackActivities.SendCallback), new CallbackAttempt(delivery, attempt), StoreRetry);
+                result = await context.CallActivityAsync<CallbackAttemptResult>(nameof(CallbackActivities.SendCallback), new CallbackAttempt(delivery, attempt), OrchestrationDefaults.CallbackRetry);
             }
             catch (TaskFailedException failed)
             {
@@ -51,7 +49,7 @@ public static class CallbackDeliveryOrchestrator
 
             if (result.Outcome == CallbackAttemptOutcome.Rejected || attempt >= delivery.MaxAttempts)
             {
-                await context.CallActivityAsync<bool>(nameof(CallbackActivities.DeadLetterCallback), new CallbackAttempt(delivery, attempt), StoreRetry);
+                await context.CallActivityAsync<bool>(nameof(CallbackActivities.DeadLetterCallback), new CallbackAttempt(delivery, attempt), OrchestrationDefaults.CallbackRetry);
                 return CallbackAttemptOutcome.Rejected;
             }
 

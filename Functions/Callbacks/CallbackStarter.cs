@@ -15,9 +15,6 @@ namespace ServerlessTasks.Functions.Callbacks;
 /// </summary>
 public static class CallbackStarter
 {
-    private static readonly TaskOptions StartRetry = TaskOptions.FromRetryPolicy(
-        new RetryPolicy(maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
-
     /// <summary>Starts the completion callback of a workflow, if it has one.</summary>
     /// <param name="context">The workflow's orchestration.</param>
     /// <param name="callback">The submission's callback, if any.</param>
@@ -61,7 +58,7 @@ public static class CallbackStarter
     {
         try
         {
-            await context.CallActivityAsync<bool>(nameof(CallbackActivities.StartCallbackDelivery), notice, StartRetry);
+            await context.CallActivityAsync<bool>(nameof(CallbackActivities.StartCallbackDelivery), notice, OrchestrationDefaults.CallbackRetry);
         }
         catch (TaskFailedException)
         {
