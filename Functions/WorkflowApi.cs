@@ -224,12 +224,12 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
     private static WorkflowStatus WorkflowStatusOf(OrchestrationMetadata instance, WorkflowCounts? counts, bool cancelled) => instance.RuntimeStatus switch
     {
         OrchestrationRuntimeStatus.Pending => WorkflowStatus.Pending,
-        OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.ContinuedAsNew => WorkflowStatus.Running,
+        OrchestrationRuntimeStatus.Running => WorkflowStatus.Running,
         OrchestrationRuntimeStatus.Suspended => WorkflowStatus.Suspended,
         OrchestrationRuntimeStatus.Completed when cancelled => WorkflowStatus.Cancelled,
         OrchestrationRuntimeStatus.Completed when counts?.Failed > 0 => WorkflowStatus.Failed,
         OrchestrationRuntimeStatus.Completed => WorkflowStatus.Completed,
-        OrchestrationRuntimeStatus.Terminated or OrchestrationRuntimeStatus.Canceled => WorkflowStatus.Cancelled,
+        OrchestrationRuntimeStatus.Terminated => WorkflowStatus.Cancelled,
         _ => WorkflowStatus.Failed,
     };
 }

@@ -1,3 +1,4 @@
+using DurableTask.Core.Exceptions;
 using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -70,9 +71,9 @@ public sealed class CallbackDeliveries(ICallbackStore store, WebhookOptions opti
         try
         {
             await durable.ScheduleNewOrchestrationInstanceAsync(
-                nameof(CallbackFanOutOrchestrator), notices, new StartOrchestrationOptions(FanOutInstanceId(notices)) { DedupeStatuses = AnyStatus }, cancellation);
+                nameof(CallbackFanOutOrchestrator), notices, new StartOrchestrationOptions(FanOutInstanceId(notices)).WithDedupeStatuses(AnyStatus), cancellation);
         }
-        catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
+        catch (OrchestrationAlreadyExistsException)
         {
             // Started before (the batch was sent again): that instance owns these deliveries.
         }
@@ -124,10 +125,10 @@ public sealed class CallbackDeliveries(ICallbackStore store, WebhookOptions opti
         try
         {
             await durable.ScheduleNewOrchestrationInstanceAsync(
-                nameof(CallbackDeliveryOrchestrator), delivery, new StartOrchestrationOptions(instanceId) { DedupeStatuses = AnyStatus }, cancellation);
+                nameof(CallbackDeliveryOrchestrator), delivery, new StartOrchestrationOptions(instanceId).WithDedupeStatuses(AnyStatus), cancellation);
             return true;
         }
-        catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
+        catch (OrchestrationAlreadyExistsException)
         {
             return false; // Started before: this is a repeat.
         }

@@ -37,13 +37,13 @@ public sealed record WorkflowView(
 /// <summary>The 202 body of a submission: Durable's check-status shape (camelCase) plus our own status URL.</summary>
 public sealed record CheckStatusBody(
     [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("statusQueryGetUri")] string StatusQueryGetUri,
-    [property: JsonPropertyName("sendEventPostUri")] string SendEventPostUri,
-    [property: JsonPropertyName("terminatePostUri")] string TerminatePostUri,
-    [property: JsonPropertyName("purgeHistoryDeleteUri")] string PurgeHistoryDeleteUri,
-    [property: JsonPropertyName("restartPostUri")] string RestartPostUri,
-    [property: JsonPropertyName("suspendPostUri")] string SuspendPostUri,
-    [property: JsonPropertyName("resumePostUri")] string ResumePostUri,
+    [property: JsonPropertyName("statusQueryGetUri")] string? StatusQueryGetUri,
+    [property: JsonPropertyName("sendEventPostUri")] string? SendEventPostUri,
+    [property: JsonPropertyName("terminatePostUri")] string? TerminatePostUri,
+    [property: JsonPropertyName("purgeHistoryDeleteUri")] string? PurgeHistoryDeleteUri,
+    [property: JsonPropertyName("restartPostUri"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RestartPostUri,
+    [property: JsonPropertyName("suspendPostUri")] string? SuspendPostUri,
+    [property: JsonPropertyName("resumePostUri")] string? ResumePostUri,
     [property: JsonPropertyName("status_url")] string StatusUrl)
 {
     /// <summary>The task id, for single-task submissions.</summary>

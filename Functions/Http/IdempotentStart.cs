@@ -1,3 +1,4 @@
+using DurableTask.Core.Exceptions;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -45,9 +46,9 @@ public static class IdempotentStart
         var status = StatusCodes.Status202Accepted;
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId) { DedupeStatuses = AnyStatus }, cancellation);
+            await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId).WithDedupeStatuses(AnyStatus), cancellation);
         }
-        catch (InvalidOperationException)
+        catch (OrchestrationAlreadyExistsException)
         {
             // The id is taken: the same submission again is answered with the existing instance.
             var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellation);
@@ -62,7 +63,7 @@ public static class IdempotentStart
         var urls = client.CreateHttpManagementPayload(instanceId);
         request.HttpContext.Response.Headers.Location = urls.StatusQueryGetUri;
         var body = new CheckStatusBody(
-            urls.Id,
+            instanceId,
             urls.StatusQueryGetUri,
             urls.SendEventPostUri,
             urls.TerminatePostUri,

@@ -2,8 +2,8 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 using ServerlessTasks;
 
-// Entry point of the Azure flavour (FunctionsHost=Azure): Microsoft's isolated worker with
-// ASP.NET Core integration, as Microsoft documents it. The app's functions are the same files.
+// The standard isolated worker entry point with ASP.NET Core integration. Whoever hosts it (Azure, `func start`,
+// LocalRuntime's host) launches this process and talks to it over the Functions host-worker protocol.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddServerlessTasks(builder.Configuration);
