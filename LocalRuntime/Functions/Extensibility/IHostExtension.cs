@@ -21,6 +21,16 @@ public interface IHostExtension
     /// <summary>The value of one input binding of a type in <see cref="InputBindingTypes"/> for one invocation.</summary>
     TypedData BindInput(FunctionBinding binding, InvocationContext context);
 
+    /// <summary>Output binding types this extension writes (e.g. <c>queue</c>), whatever triggered the function.</summary>
+    IReadOnlyCollection<string> OutputBindingTypes { get; }
+
+    /// <summary>
+    /// Writes one output binding's value after a successful invocation (<c>$return</c> from the response's return value,
+    /// named outputs from its output data). A failure fails the invocation as the trigger sees it (the queue message is
+    /// retried, the HTTP caller gets a 500).
+    /// </summary>
+    Task WriteOutputAsync(FunctionBinding binding, TypedData value, InvocationContext context, CancellationToken cancellation);
+
     /// <summary>Adds the extension's endpoints to the host's public HTTP listener (before the function routes).</summary>
     void MapEndpoints(IEndpointRouteBuilder endpoints);
 
