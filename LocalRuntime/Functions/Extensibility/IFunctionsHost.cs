@@ -14,7 +14,8 @@ public interface IFunctionsHost
     /// <summary>
     /// Invokes <paramref name="function"/> in the worker with <paramref name="triggerValue"/> as its trigger input; the host adds
     /// every other input binding (asking the extension that owns its type). Waits for a worker to be ready (one restarting after a
-    /// crash included) as long as <paramref name="cancellation"/> allows.
+    /// crash included) as long as <paramref name="cancellation"/> allows. After a successful response it writes the function's
+    /// output bindings (through the extension that owns each type) before returning.
     /// </summary>
     /// <returns>The worker's response, whatever its status (a function that threw is a <c>Failure</c> response, not an exception).</returns>
     /// <exception cref="WorkerUnavailableException">The invocation could not be completed by a worker (it exited or the host is stopping):
