@@ -1,0 +1,54 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using LocalRuntime.Durable.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace LocalRuntime.Durable.Backends;
+
+/// <summary>Creates the task hub's DTFx backend from the host's settings.</summary>
+public static class DurableBackendFactory
+{
+    /// <summary>
+    /// The configured backend: our SQLite provider (file under <c>LocalRuntime:DataPath</c>) or Microsoft's Azure Storage provider on
+    /// the storage account named by <c>storageProvider:connectionName</c> (default <c>AzureWebJobsStorage</c>).
+    /// </summary>
+    public static IOrchestrationService Create(DurableHostOptions options, IConfiguration settings, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
+        return options.Store switch
+        {
+            DurableStoreKind.AzureStorage => CreateAzureStorage(options, settings, loggerFactory),
+            DurableStoreKind.Sqlite => SqliteBackend.Create(options, time, loggerFactory),
+            _ => throw new InvalidOperationException($"Unknown durable store {options.Store}."),
+        };
+    }
+
+    private static AzureStorageOrchestrationService CreateAzureStorage(DurableHostOptions options, IConfiguration settings, ILoggerFactory loggerFactory)
+    {
+        var connection = settings[options.ConnectionName] ?? settings[$"ConnectionStrings:{options.ConnectionName}"];
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            throw new InvalidOperationException(
+                $"LocalRuntime:DurableStore is azurestorage but the setting '{options.ConnectionName}' is empty; set it to a storage connection string (UseDevelopmentStorage=true for Azurite).");
+        }
+
+        return new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = options.HubName,
+            StorageAccountClientProvider = new StorageAccountClientProvider(connection),
+            PartitionCount = options.PartitionCount,
+            ControlQueueBatchSize = options.ControlQueueBatchSize,
+            MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+            MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivityFunctions,
+            MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestratorFunctions,
+            MaxConcurrentTaskEntityWorkItems = options.MaxConcurrentEntityFunctions,
+            ExtendedSessionsEnabled = options.ExtendedSessionsEnabled,
+            ExtendedSessionIdleTimeout = options.ExtendedSessionIdleTimeout,
+            // Entities get work items of their own, dispatched to the worker's entity triggers (as Durable does for isolated apps).
+            UseSeparateQueueForEntityWorkItems = true,
+            LoggerFactory = loggerFactory,
+        });
+    }
+}

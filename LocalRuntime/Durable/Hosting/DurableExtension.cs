@@ -1,0 +1,162 @@
+using System.Text.Json;
+using DurableTask.Core;
+using LocalRuntime.Durable.Dispatch;
+using LocalRuntime.Functions.Extensibility;
+using LocalRuntime.Functions.Rpc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace LocalRuntime.Durable.Hosting;
+
+/// <summary>
+/// Durable for our local Functions host, as Microsoft's Durable extension is for theirs: a DTFx <see cref="TaskHubWorker"/> on the
+/// configured backend dispatches orchestrations, activities and entities into the worker process, and the <c>durableClient</c>
+/// binding points the worker's client at our gRPC sidecar.
+/// </summary>
+public sealed partial class DurableExtension : IHostExtension, IAsyncDisposable
+{
+    /// <summary>How long a stopping host lets in-flight orchestrations and activities finish before it abandons them.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly DurableHostOptions _options;
+    private readonly IOrchestrationService _service;
+    private readonly IDurableClientEndpoint _clientEndpoint;
+    private readonly Action<IEndpointRouteBuilder>? _mapManagementApi;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _aborted = new();
+    private TaskHubWorker? _worker;
+    private IFunctionsHost? _host;
+
+    /// <summary>Creates the extension.</summary>
+    /// <param name="options">The Durable settings.</param>
+    /// <param name="service">The task hub's backend (it also implements the DTFx client interfaces).</param>
+    /// <param name="clientEndpoint">The gRPC sidecar the worker's <c>DurableTaskClient</c> talks to.</param>
+    /// <param name="mapManagementApi">Maps the Durable HTTP management API onto the host's listener, if any.</param>
+    /// <param name="time">The host's clock: durable time (orchestration timestamps, timers).</param>
+    /// <param name="loggerFactory">Logging.</param>
+    public DurableExtension(
+        DurableHostOptions options,
+        IOrchestrationService service,
+        IDurableClientEndpoint clientEndpoint,
+        Action<IEndpointRouteBuilder>? mapManagementApi,
+        TimeProvider time,
+        ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(clientEndpoint);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _options = options;
+        _service = service;
+        _clientEndpoint = clientEndpoint;
+        _mapManagementApi = mapManagementApi;
+        _time = time ?? TimeProvider.System;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<DurableExtension>();
+    }
+
+    /// <inheritdoc />
+    public string Name => "DurableTask";
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> TriggerTypes { get; } =
+        [DurableFunctionCatalog.OrchestrationTrigger, DurableFunctionCatalog.ActivityTrigger, DurableFunctionCatalog.EntityTrigger];
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> InputBindingTypes { get; } = ["durableClient"];
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> OutputBindingTypes { get; } = [];
+
+    /// <summary>The backend, for diagnostics and tests.</summary>
+    public IOrchestrationService Service => _service;
+
+    /// <inheritdoc />
+    public TypedData BindInput(FunctionBinding binding, InvocationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        ArgumentNullException.ThrowIfNull(context);
+        var hub = binding.GetString("taskHub") is { Length: > 0 } named ? named : _options.HubName;
+        var httpBase = context.HttpContext is { } http
+            ? $"{http.Request.Scheme}://{http.Request.Host}"
+            : (_host?.BaseAddress.GetLeftPart(UriPartial.Authority) ?? "http://localhost:7071");
+        var payload = new DurableClientPayload(
+            TaskHubName: hub,
+            ConnectionName: binding.GetString("connectionName") ?? _options.ConnectionName,
+            RpcBaseUrl: _clientEndpoint.Address.ToString(),
+            RequiredQueryStringParameters: _clientEndpoint.RequiredQueryStringParameters,
+            HttpBaseUrl: httpBase + "/runtime/webhooks/durabletask",
+            MaxGrpcMessageSizeInBytes: int.MaxValue,
+            GrpcHttpClientTimeout: "00:01:40");
+        return new TypedData { String = JsonSerializer.Serialize(payload, DurableClientPayload.Json) };
+    }
+
+    /// <inheritdoc />
+    public Task WriteOutputAsync(FunctionBinding binding, TypedData value, InvocationContext context, CancellationToken cancellation) =>
+        throw new NotSupportedException($"The Durable extension writes no output bindings ({binding?.Type}).");
+
+    /// <inheritdoc />
+    public void MapEndpoints(IEndpointRouteBuilder endpoints) => _mapManagementApi?.Invoke(endpoints);
+
+    /// <inheritdoc />
+    public async Task StartAsync(IFunctionsHost host, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        _host = host;
+        var catalog = new DurableFunctionCatalog(host.Functions);
+        var dispatcher = new WorkerDispatcher(host, catalog, _options, _time, _loggerFactory.CreateLogger<WorkerDispatcher>())
+        {
+            Aborted = _aborted.Token,
+        };
+
+        await _service.CreateIfNotExistsAsync().WaitAsync(cancellation);
+        var worker = new TaskHubWorker(_service, _loggerFactory);
+        worker.AddOrchestrationDispatcherMiddleware(dispatcher.RunOrchestrationAsync);
+        worker.AddActivityDispatcherMiddleware(dispatcher.RunActivityAsync);
+        worker.AddEntityDispatcherMiddleware(dispatcher.RunEntityAsync);
+        await worker.StartAsync().WaitAsync(cancellation);
+        _worker = worker;
+        LogStarted(_logger, _options.HubName, _options.Store, catalog.Count, _options.ExtendedSessionsEnabled);
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellation)
+    {
+        if (_worker is not { } worker)
+        {
+            return;
+        }
+
+        _worker = null;
+        // Let in-flight work finish (graceful drain); past the deadline, abandon it so DTFx delivers it again after a restart.
+        var stop = worker.StopAsync(isForced: false);
+        var drained = await Task.WhenAny(stop, Task.Delay(DrainTimeout, _time, cancellation)) == stop;
+        if (!drained)
+        {
+            LogDrainTimedOut(_logger, DrainTimeout);
+            await _aborted.CancelAsync();
+            await worker.StopAsync(isForced: true);
+        }
+
+        await stop;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        _aborted.Dispose();
+        if (_service is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Durable task hub {HubName} on {Store}: {Count} orchestrator/activity/entity functions, extended sessions {Sessions}")]
+    private static partial void LogStarted(ILogger logger, string hubName, DurableStoreKind store, int count, bool sessions);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "In-flight Durable work did not finish within {Timeout}; abandoning it (it runs again after restart)")]
+    private static partial void LogDrainTimedOut(ILogger logger, TimeSpan timeout);
+}

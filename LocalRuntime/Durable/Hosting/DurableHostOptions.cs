@@ -1,0 +1,112 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace LocalRuntime.Durable.Hosting;
+
+/// <summary>
+/// The Durable settings this host honours: host.json <c>extensions:durableTask</c> with Microsoft's names and defaults, plus
+/// the few settings only our host reads (<c>LocalRuntime:*</c>, which Microsoft's host never sees).
+/// </summary>
+public sealed record DurableHostOptions
+{
+    /// <summary>host.json <c>hubName</c>; Durable's local default is <c>TestHubName</c>.</summary>
+    public string HubName { get; init; } = "TestHubName";
+
+    /// <summary>host.json <c>maxConcurrentActivityFunctions</c>; Durable's default is 10 per processor.</summary>
+    public int MaxConcurrentActivityFunctions { get; init; } = 10 * Environment.ProcessorCount;
+
+    /// <summary>host.json <c>maxConcurrentOrchestratorFunctions</c>; Durable's default is 10 per processor.</summary>
+    public int MaxConcurrentOrchestratorFunctions { get; init; } = 10 * Environment.ProcessorCount;
+
+    /// <summary>host.json <c>maxConcurrentEntityFunctions</c>; Durable's default is 10 per processor.</summary>
+    public int MaxConcurrentEntityFunctions { get; init; } = 10 * Environment.ProcessorCount;
+
+    /// <summary>host.json <c>extendedSessionsEnabled</c> (Durable's default: off).</summary>
+    public bool ExtendedSessionsEnabled { get; init; }
+
+    /// <summary>host.json <c>extendedSessionIdleTimeoutInSeconds</c> (Durable's default: 30).</summary>
+    public TimeSpan ExtendedSessionIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>host.json <c>storageProvider:connectionName</c> (or the older <c>connectionStringName</c>): the setting naming the storage account.</summary>
+    public string ConnectionName { get; init; } = "AzureWebJobsStorage";
+
+    /// <summary>host.json <c>storageProvider:partitionCount</c> (Azure Storage; default 4).</summary>
+    public int PartitionCount { get; init; } = 4;
+
+    /// <summary>host.json <c>storageProvider:controlQueueBatchSize</c> (Azure Storage; default 32).</summary>
+    public int ControlQueueBatchSize { get; init; } = 32;
+
+    /// <summary>host.json <c>storageProvider:maxQueuePollingInterval</c> (Azure Storage; Durable's default 30 s).</summary>
+    public TimeSpan MaxQueuePollingInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>LocalRuntime:DurableStore</c>: <c>sqlite</c> (default) or <c>azurestorage</c>.</summary>
+    public DurableStoreKind Store { get; init; } = DurableStoreKind.Sqlite;
+
+    /// <summary><c>LocalRuntime:DataPath</c>: the folder of the host's own files (default <c>.data</c>); the SQLite hub is <c>durable.db</c> in it.</summary>
+    public string DataPath { get; init; } = ".data";
+
+    /// <summary>The SQLite task hub file.</summary>
+    public string SqlitePath => Path.Combine(DataPath, "durable.db");
+
+    /// <summary>
+    /// Reads the options: <paramref name="durableTask"/> is host.json's <c>extensions:durableTask</c> section, <paramref name="settings"/>
+    /// the app settings (local.settings.json Values, environment).
+    /// </summary>
+    public static DurableHostOptions FromConfiguration(IConfiguration durableTask, IConfiguration settings)
+    {
+        ArgumentNullException.ThrowIfNull(durableTask);
+        ArgumentNullException.ThrowIfNull(settings);
+        var defaults = new DurableHostOptions();
+        var provider = durableTask.GetSection("storageProvider");
+        var options = new DurableHostOptions
+        {
+            HubName = durableTask["hubName"] is { Length: > 0 } hub ? hub : defaults.HubName,
+            MaxConcurrentActivityFunctions = Int(durableTask, "maxConcurrentActivityFunctions", defaults.MaxConcurrentActivityFunctions),
+            MaxConcurrentOrchestratorFunctions = Int(durableTask, "maxConcurrentOrchestratorFunctions", defaults.MaxConcurrentOrchestratorFunctions),
+            MaxConcurrentEntityFunctions = Int(durableTask, "maxConcurrentEntityFunctions", defaults.MaxConcurrentEntityFunctions),
+            ExtendedSessionsEnabled = Bool(durableTask, "extendedSessionsEnabled", defaults.ExtendedSessionsEnabled),
+            ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(Int(durableTask, "extendedSessionIdleTimeoutInSeconds", (int)defaults.ExtendedSessionIdleTimeout.TotalSeconds)),
+            ConnectionName = provider["connectionName"] ?? provider["connectionStringName"] ?? defaults.ConnectionName,
+            PartitionCount = Int(provider, "partitionCount", defaults.PartitionCount),
+            ControlQueueBatchSize = Int(provider, "controlQueueBatchSize", defaults.ControlQueueBatchSize),
+            MaxQueuePollingInterval = provider["maxQueuePollingInterval"] is { Length: > 0 } interval
+                ? TimeSpan.Parse(interval, CultureInfo.InvariantCulture)
+                : defaults.MaxQueuePollingInterval,
+            Store = (settings["LocalRuntime:DurableStore"] ?? "sqlite").ToLowerInvariant() switch
+            {
+                "sqlite" => DurableStoreKind.Sqlite,
+                "azurestorage" => DurableStoreKind.AzureStorage,
+                var other => throw new InvalidOperationException($"LocalRuntime:DurableStore is '{other}'; allowed values: sqlite, azurestorage."),
+            },
+            DataPath = settings["LocalRuntime:DataPath"] is { Length: > 0 } data ? data : defaults.DataPath,
+        };
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Throws with the setting's name when a value is out of range.</summary>
+    public void Validate()
+    {
+        Require(MaxConcurrentActivityFunctions > 0, "maxConcurrentActivityFunctions must be at least 1.");
+        Require(MaxConcurrentOrchestratorFunctions > 0, "maxConcurrentOrchestratorFunctions must be at least 1.");
+        Require(MaxConcurrentEntityFunctions > 0, "maxConcurrentEntityFunctions must be at least 1.");
+        Require(ExtendedSessionIdleTimeout > TimeSpan.Zero, "extendedSessionIdleTimeoutInSeconds must be at least 1.");
+        Require(PartitionCount is >= 1 and <= 16, "storageProvider:partitionCount must be between 1 and 16.");
+        Require(MaxQueuePollingInterval > TimeSpan.Zero, "storageProvider:maxQueuePollingInterval must be positive.");
+        Require(!string.IsNullOrWhiteSpace(HubName), "hubName must not be empty.");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"extensions:durableTask: {message}");
+        }
+    }
+
+    private static int Int(IConfiguration section, string key, int fallback) =>
+        section[key] is { Length: > 0 } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+    private static bool Bool(IConfiguration section, string key, bool fallback) =>
+        section[key] is { Length: > 0 } text ? bool.Parse(text) : fallback;
+}
