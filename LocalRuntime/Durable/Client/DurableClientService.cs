@@ -245,12 +245,17 @@ public sealed partial class DurableClientService
     /// Starts the instance again with its name and input (Durable's restart): under the same id, or a new one that
     /// carries the source id as a tag.
     /// </summary>
-    internal async Task<string> RestartAsync(string instanceId, bool restartWithNewInstanceId)
+    internal Task<string> RestartAsync(string instanceId, bool restartWithNewInstanceId) =>
+        RestartAsync(instanceId, restartWithNewInstanceId ? Guid.NewGuid().ToString("N") : instanceId, version: null);
+
+    /// <summary>Restarts under <paramref name="newInstanceId"/> (validated as Durable validates new ids), optionally as another version.</summary>
+    internal async Task<string> RestartAsync(string instanceId, string newInstanceId, string? version)
     {
+        ValidateNewInstanceId(newInstanceId);
         var state = await GetExistingStateAsync(instanceId);
-        var newId = restartWithNewInstanceId ? Guid.NewGuid().ToString("N") : instanceId;
+        var newId = newInstanceId;
         var tags = state.Tags;
-        if (restartWithNewInstanceId)
+        if (!string.Equals(instanceId, newInstanceId, StringComparison.Ordinal))
         {
             tags = state.Tags is null ? new Dictionary<string, string>() : new Dictionary<string, string>(state.Tags);
             tags[SourceInstanceIdTag] = instanceId;
@@ -263,8 +268,31 @@ public sealed partial class DurableClientService
         }
 
         return await StartAsync(
-            new StartInstance(state.Name, newId, state.Input) { Tags = tags?.AsReadOnly(), AllowSourceTag = true },
+            new StartInstance(state.Name, newId, state.Input) { Version = version, Tags = tags?.AsReadOnly(), AllowSourceTag = true },
             DedupeStatuses(replaceable: null));
+    }
+
+    private static void ValidateNewInstanceId(string newInstanceId)
+    {
+        if (string.IsNullOrWhiteSpace(newInstanceId))
+        {
+            throw new ArgumentException("A new orchestration instance ID must be provided.", nameof(newInstanceId));
+        }
+
+        if (newInstanceId.StartsWith('@'))
+        {
+            throw new ArgumentException("Orchestration instance IDs must not start with @.", nameof(newInstanceId));
+        }
+
+        if (newInstanceId.Any(c => c is '/' or '\\' or '?' or '#' || char.IsControl(c)))
+        {
+            throw new ArgumentException("Orchestration instance IDs must not contain /, \\, #, ?, or control characters.", nameof(newInstanceId));
+        }
+
+        if (newInstanceId.Length > 256)
+        {
+            throw new ArgumentException("Instance ID lengths must not exceed 256 characters.", nameof(newInstanceId));
+        }
     }
 
     /// <summary>
