@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using LocalRuntime.Functions.Extensibility;
 using LocalRuntime.Functions.Rpc;
 
@@ -34,5 +33,5 @@ internal static class QueueTriggerData
 
     /// <summary>A DateTimeOffset as Json.NET writes one (ISO 8601, offset, no trailing zero fractions), in JSON quotes.</summary>
     internal static TypedData Time(DateTimeOffset value) =>
-        new() { Json = JsonSerializer.Serialize(value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture)) };
+        new() { Json = "\"" + value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture) + "\"" };
 }
