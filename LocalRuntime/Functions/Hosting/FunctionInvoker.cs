@@ -1,0 +1,163 @@
+using LocalRuntime.Functions.Extensibility;
+using LocalRuntime.Functions.Grpc;
+using LocalRuntime.Functions.Rpc;
+using LocalRuntime.Functions.Worker;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LocalRuntime.Functions.Hosting;
+
+/// <summary>
+/// Builds and sends invocations: the trigger value, every other input binding from the extension that owns its type,
+/// host.json's <c>functionTimeout</c>; after a successful response, the output bindings through the extension that owns
+/// each type. HTTP triggers and <see cref="IFunctionsHost.InvokeAsync"/> both go through here.
+/// </summary>
+internal sealed partial class FunctionInvoker
+{
+    private readonly WorkerSupervisor _supervisor;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TimeSpan? _timeout;
+    private readonly Dictionary<string, IHostExtension> _inputs = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, IHostExtension> _outputs = new(StringComparer.OrdinalIgnoreCase);
+
+    public FunctionInvoker(WorkerSupervisor supervisor, IEnumerable<IHostExtension> extensions, IOptions<LocalFunctionsHostOptions> options, TimeProvider time, ILoggerFactory loggers)
+    {
+        _supervisor = supervisor;
+        _time = time;
+        _timeout = options.Value.FunctionTimeout;
+        _logger = loggers.CreateLogger("LocalRuntime.Functions.Invocations");
+        foreach (var extension in extensions)
+        {
+            foreach (var type in extension.InputBindingTypes)
+            {
+                _inputs[type] = extension;
+            }
+
+            foreach (var type in extension.OutputBindingTypes)
+            {
+                _outputs[type] = extension;
+            }
+        }
+    }
+
+    /// <summary>Whether an extension supplies this (non-trigger) input binding type.</summary>
+    public bool SuppliesInput(string bindingType) => _inputs.ContainsKey(bindingType);
+
+    /// <summary>Whether an extension writes this output binding type.</summary>
+    public bool WritesOutput(string bindingType) => _outputs.ContainsKey(bindingType);
+
+    public async Task<InvocationResponse> InvokeAsync(
+        FunctionDescriptor function, TypedData triggerValue, IReadOnlyDictionary<string, TypedData>? triggerMetadata, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(triggerValue);
+        var worker = await _supervisor.GetReadyAsync(cancellation).ConfigureAwait(false);
+        var loaded = Resolve(worker, function);
+        var context = new InvocationContext(function, NewInvocationId(), HttpContext: null);
+        var request = CreateRequest(loaded, context, triggerValue, triggerMetadata);
+        var response = await SendAsync(worker, loaded, request, cancellation).ConfigureAwait(false);
+        await WriteOutputsAsync(response, context, cancellation).ConfigureAwait(false);
+        return response;
+    }
+
+    /// <summary>The function as <paramref name="worker"/> loaded it (ids may differ between worker processes; names do not).</summary>
+    public static LoadedFunction Resolve(WorkerInstance worker, FunctionDescriptor function) =>
+        worker.Channel.Functions.TryGetValue(function.Name, out var loaded)
+            ? loaded
+            : throw new InvalidOperationException($"The worker (pid {worker.Process.ProcessId}) has no function '{function.Name}'.");
+
+    public static string NewInvocationId() => Guid.NewGuid().ToString();
+
+    /// <summary>The invocation request: trigger input, the extensions' input bindings, trigger metadata.</summary>
+    public InvocationRequest CreateRequest(LoadedFunction function, InvocationContext context, TypedData triggerValue, IReadOnlyDictionary<string, TypedData>? triggerMetadata)
+    {
+        // The worker reads the trace context unconditionally (the Functions host always sends one).
+        var request = new InvocationRequest
+        {
+            InvocationId = context.InvocationId,
+            FunctionId = function.FunctionId,
+            TraceContext = new RpcTraceContext { TraceParent = System.Diagnostics.Activity.Current?.Id ?? string.Empty, TraceState = System.Diagnostics.Activity.Current?.TraceStateString ?? string.Empty },
+        };
+        foreach (var binding in function.Descriptor.Bindings)
+        {
+            if (binding.Direction == BindingDirection.Out)
+            {
+                continue;
+            }
+
+            if (binding.IsTrigger)
+            {
+                request.InputData.Add(new ParameterBinding { Name = binding.Name, Data = triggerValue });
+            }
+            else if (_inputs.TryGetValue(binding.Type, out var extension))
+            {
+                request.InputData.Add(new ParameterBinding { Name = binding.Name, Data = extension.BindInput(binding, context) });
+            }
+        }
+
+        if (triggerMetadata is not null)
+        {
+            foreach (var (name, value) in triggerMetadata)
+            {
+                request.TriggerMetadata[name] = value;
+            }
+        }
+
+        return request;
+    }
+
+    /// <summary>Sends <paramref name="request"/> and waits for the response, bounded by <c>functionTimeout</c>.</summary>
+    /// <exception cref="FunctionTimeoutException">Past <c>functionTimeout</c>; the worker is being recycled.</exception>
+    public async Task<InvocationResponse> SendAsync(WorkerInstance worker, LoadedFunction function, InvocationRequest request, CancellationToken cancellation)
+    {
+        if (_timeout is not { } timeout)
+        {
+            return await worker.Channel.InvokeAsync(function, request, cancellation).ConfigureAwait(false);
+        }
+
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellation);
+        try
+        {
+            return await worker.Channel.InvokeAsync(function, request, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellation.IsCancellationRequested)
+        {
+            var message = $"Invocation {request.InvocationId} of {function.Descriptor.Name} ran past functionTimeout ({timeout}).";
+            LogTimedOut(_logger, request.InvocationId, function.Descriptor.Name, timeout);
+            _ = _supervisor.RecycleAsync(message);
+            throw new FunctionTimeoutException(message);
+        }
+    }
+
+    /// <summary>Writes the output bindings an extension owns, after a successful response (<c>$return</c> from the return value).</summary>
+    public async Task WriteOutputsAsync(InvocationResponse response, InvocationContext context, CancellationToken cancellation)
+    {
+        if (_outputs.Count == 0 || response.Result?.Status != StatusResult.Types.Status.Success)
+        {
+            return;
+        }
+
+        foreach (var binding in context.Function.Bindings)
+        {
+            if (binding.Direction == BindingDirection.In || !_outputs.TryGetValue(binding.Type, out var extension))
+            {
+                continue;
+            }
+
+            var value = string.Equals(binding.Name, "$return", StringComparison.Ordinal)
+                ? response.ReturnValue
+                : response.OutputData.FirstOrDefault(o => string.Equals(o.Name, binding.Name, StringComparison.Ordinal))?.Data;
+            if (value is null || value.DataCase == TypedData.DataOneofCase.None)
+            {
+                continue;
+            }
+
+            await extension.WriteOutputAsync(binding, value, context, cancellation).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Error, Message = "Invocation {InvocationId} of {FunctionName} ran past functionTimeout ({Timeout}); cancelled, and the worker is being recycled.")]
+    private static partial void LogTimedOut(ILogger logger, string invocationId, string functionName, TimeSpan timeout);
+}

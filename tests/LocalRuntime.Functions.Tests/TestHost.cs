@@ -1,0 +1,50 @@
+using LocalRuntime.Functions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LocalRuntime.Functions.Tests;
+
+/// <summary>An in-process host running HostTestApp's real worker, on a free loopback port; its logs captured.</summary>
+public sealed class TestHost : IAsyncDisposable
+{
+    private TestHost(LocalFunctionsHost host, TestLogs logs)
+    {
+        Host = host;
+        Logs = logs;
+        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public LocalFunctionsHost Host { get; }
+
+    public TestLogs Logs { get; }
+
+    public HttpClient Http { get; }
+
+    /// <summary>Builds and starts a host; <paramref name="configure"/> adds settings, services, extensions.</summary>
+    public static async Task<TestHost> StartAsync(Action<LocalFunctionsHostBuilder>? configure = null, params string[] args)
+    {
+        var logs = new TestLogs();
+        var builder = LocalFunctionsHost.CreateBuilder(TestPaths.HostTestApp, ["--urls", "http://127.0.0.1:0", .. args]);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        configure?.Invoke(builder);
+        var host = builder.Build();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await host.StartAsync(timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            await host.DisposeAsync();
+            throw new InvalidOperationException($"The host did not start: {ex.Message}{Environment.NewLine}{logs.Tail()}", ex);
+        }
+
+        return new TestHost(host, logs);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Host.DisposeAsync();
+    }
+}
