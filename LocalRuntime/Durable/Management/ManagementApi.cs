@@ -51,8 +51,8 @@ public static partial class ManagementApi
             return api.WrongTaskHub(context.HttpContext) is { } refused ? refused : await next(context);
         });
 
-        group.MapGet("/instances", (HttpContext http) => api.ListAsync(http));
-        group.MapDelete("/instances", (HttpContext http) => api.PurgeByFilterAsync(http));
+        group.MapGet("/instances", (Delegate)((HttpContext http) => api.ListAsync(http)));
+        group.MapDelete("/instances", (Delegate)((HttpContext http) => api.PurgeByFilterAsync(http)));
         group.MapGet("/instances/{instanceId}", (HttpContext http, string instanceId) => api.GetStatusAsync(http, instanceId));
         group.MapDelete("/instances/{instanceId}", (HttpContext http, string instanceId) => api.PurgeAsync(instanceId));
         group.MapPost("/instances/{instanceId}/raiseEvent/{eventName}", (HttpContext http, string instanceId, string eventName) => api.RaiseEventAsync(http, instanceId, eventName));
