@@ -1,4 +1,7 @@
+using LocalRuntime.Durable.Hosting;
 using LocalRuntime.Functions.Hosting;
+using LocalRuntime.Queues;
+using LocalRuntime.Timers;
 
 namespace LocalRuntime.Host;
 
@@ -9,7 +12,9 @@ internal static class Composition
     {
         ArgumentNullException.ThrowIfNull(builder);
 
-        // Each extension registers itself as an IHostExtension singleton, e.g.:
-        // builder.Services.AddSingleton<IHostExtension, DurableExtension>();
+        // Each extension registers itself as an IHostExtension singleton.
+        builder.Services.AddDurableTask(builder.Configuration);
+        builder.Services.AddQueueTriggers(builder.Configuration);
+        builder.Services.AddTimerTriggers(builder.Configuration);
     }
 }

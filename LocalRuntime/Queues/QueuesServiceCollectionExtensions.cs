@@ -1,9 +1,9 @@
 using LocalRuntime.Functions.Extensibility;
-using LocalRuntime.Queues;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace LocalRuntime.Queues;
 
 /// <summary>Registers the Storage queues extension with the local host.</summary>
 public static class QueuesServiceCollectionExtensions

@@ -1,10 +1,10 @@
 using LocalRuntime.Functions.Extensibility;
-using LocalRuntime.Timers;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace LocalRuntime.Timers;
 
 /// <summary>Registers the timer extension with the local host.</summary>
 public static class TimersServiceCollectionExtensions

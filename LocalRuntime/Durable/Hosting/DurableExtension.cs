@@ -1,6 +1,8 @@
 using System.Text.Json;
 using DurableTask.Core;
+using LocalRuntime.Durable.Client;
 using LocalRuntime.Durable.Dispatch;
+using LocalRuntime.Durable.Management;
 using LocalRuntime.Functions.Extensibility;
 using LocalRuntime.Functions.Rpc;
 using Microsoft.AspNetCore.Routing;
@@ -20,8 +22,9 @@ public sealed partial class DurableExtension : IHostExtension, IAsyncDisposable
 
     private readonly DurableHostOptions _options;
     private readonly IOrchestrationService _service;
-    private readonly IDurableClientEndpoint _clientEndpoint;
-    private readonly Action<IEndpointRouteBuilder>? _mapManagementApi;
+    private readonly DurableClientService _client;
+    private readonly SidecarServer _sidecar;
+    private readonly string _requiredQueryString;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -32,27 +35,32 @@ public sealed partial class DurableExtension : IHostExtension, IAsyncDisposable
     /// <summary>Creates the extension.</summary>
     /// <param name="options">The Durable settings.</param>
     /// <param name="service">The task hub's backend (it also implements the DTFx client interfaces).</param>
-    /// <param name="clientEndpoint">The gRPC sidecar the worker's <c>DurableTaskClient</c> talks to.</param>
-    /// <param name="mapManagementApi">Maps the Durable HTTP management API onto the host's listener, if any.</param>
+    /// <param name="functionKey">The function key clients must present, if keys are configured: management URLs carry it.</param>
     /// <param name="time">The host's clock: durable time (orchestration timestamps, timers).</param>
     /// <param name="loggerFactory">Logging.</param>
     public DurableExtension(
         DurableHostOptions options,
         IOrchestrationService service,
-        IDurableClientEndpoint clientEndpoint,
-        Action<IEndpointRouteBuilder>? mapManagementApi,
+        string? functionKey,
         TimeProvider time,
         ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(clientEndpoint);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options;
         _service = service;
-        _clientEndpoint = clientEndpoint;
-        _mapManagementApi = mapManagementApi;
         _time = time ?? TimeProvider.System;
+        _client = new DurableClientService(service, new DurableClientOptions
+        {
+            TaskHubName = options.HubName,
+            ConnectionName = options.ConnectionName,
+            TimeProvider = _time,
+        }, loggerFactory);
+        _sidecar = new SidecarServer(_client, loggerFactory);
+        // As Durable's binding does: every management URL names the hub and connection (and the key, where keys are enforced).
+        _requiredQueryString = $"taskHub={Uri.EscapeDataString(options.HubName)}&connection={Uri.EscapeDataString(options.ConnectionName)}"
+            + (string.IsNullOrEmpty(functionKey) ? string.Empty : $"&code={Uri.EscapeDataString(functionKey)}");
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<DurableExtension>();
     }
@@ -85,8 +93,8 @@ public sealed partial class DurableExtension : IHostExtension, IAsyncDisposable
         var payload = new DurableClientPayload(
             TaskHubName: hub,
             ConnectionName: binding.GetString("connectionName") ?? _options.ConnectionName,
-            RpcBaseUrl: _clientEndpoint.Address.ToString(),
-            RequiredQueryStringParameters: _clientEndpoint.RequiredQueryStringParameters,
+            RpcBaseUrl: _sidecar.Address.ToString(),
+            RequiredQueryStringParameters: _requiredQueryString,
             HttpBaseUrl: httpBase + "/runtime/webhooks/durabletask",
             MaxGrpcMessageSizeInBytes: int.MaxValue,
             GrpcHttpClientTimeout: "00:01:40");
@@ -98,7 +106,9 @@ public sealed partial class DurableExtension : IHostExtension, IAsyncDisposable
         throw new NotSupportedException($"The Durable extension writes no output bindings ({binding?.Type}).");
 
     /// <inheritdoc />
-    public void MapEndpoints(IEndpointRouteBuilder endpoints) => _mapManagementApi?.Invoke(endpoints);
+    public void MapEndpoints(IEndpointRouteBuilder endpoints) =>
+        // The host enforces the key (when keys are configured) through the endpoints' metadata, as for functions.
+        endpoints.MapManagementApi(_client, isAuthorized: _ => true, _requiredQueryString).RequireFunctionKey(FunctionAuthorizationLevel.Function);
 
     /// <inheritdoc />
     public async Task StartAsync(IFunctionsHost host, CancellationToken cancellation)
@@ -112,6 +122,7 @@ public sealed partial class DurableExtension : IHostExtension, IAsyncDisposable
         };
 
         await _service.CreateIfNotExistsAsync().WaitAsync(cancellation);
+        await _sidecar.StartAsync(cancellation);
         var worker = new TaskHubWorker(_service, _loggerFactory);
         worker.AddOrchestrationDispatcherMiddleware(dispatcher.RunOrchestrationAsync);
         worker.AddActivityDispatcherMiddleware(dispatcher.RunActivityAsync);
@@ -141,12 +152,14 @@ public sealed partial class DurableExtension : IHostExtension, IAsyncDisposable
         }
 
         await stop;
+        await _sidecar.StopAsync(cancellation);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None);
+        await _sidecar.DisposeAsync();
         _aborted.Dispose();
         if (_service is IDisposable disposable)
         {
