@@ -19,6 +19,10 @@ internal sealed class OrchestratorCodeGraph
     private readonly ConcurrentDictionary<ISymbol, ConcurrentQueue<SchedulerHop>> _hops = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, string> _seeds = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<INamedTypeSymbol, ConcurrentQueue<ISymbol>> _initializers = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, bool> _holdsContext = new(SymbolEqualityComparer.Default);
+
+    /// <summary>Whether <paramref name="type"/> holds a context, decided once per type by <paramref name="decide"/>.</summary>
+    public bool HoldsContext(INamedTypeSymbol type, Func<INamedTypeSymbol, bool> decide) => _holdsContext.GetOrAdd(type, decide);
 
     /// <summary>Code in <paramref name="from"/> runs the code of <paramref name="to"/>.</summary>
     public void AddEdge(ISymbol from, ISymbol to)
@@ -45,7 +49,8 @@ internal sealed class OrchestratorCodeGraph
         // Breadth first, so each unit names the seed nearest to it.
         var why = new Dictionary<ISymbol, string>(SymbolEqualityComparer.Default);
         var queue = new Queue<ISymbol>();
-        foreach (var seed in _seeds)
+        // Sorted by source position (the compiler fills these concurrently), so messages name the same seed on every build.
+        foreach (var seed in _seeds.OrderBy(s => OrderKey(s.Key), StringComparer.Ordinal))
         {
             why[seed.Key] = seed.Value;
             queue.Enqueue(seed.Key);
@@ -55,7 +60,7 @@ internal sealed class OrchestratorCodeGraph
         {
             var unit = queue.Dequeue();
             var reached = ReachedFrom(unit, why[unit]);
-            foreach (var next in Next(unit))
+            foreach (var next in Next(unit).OrderBy(OrderKey, StringComparer.Ordinal))
             {
                 if (!why.ContainsKey(next))
                 {
@@ -102,6 +107,11 @@ internal sealed class OrchestratorCodeGraph
             }
         }
     }
+
+    private static string OrderKey(ISymbol symbol) =>
+        symbol.Locations.FirstOrDefault(l => l.IsInSource) is { } location
+            ? location.SourceTree!.FilePath + ":" + location.SourceSpan.Start.ToString("D9", System.Globalization.CultureInfo.InvariantCulture)
+            : symbol.ToDisplayString();
 
     /// <summary>A unit's name for messages: the member, or the member a lambda is written in.</summary>
     public static string DisplayName(ISymbol unit)

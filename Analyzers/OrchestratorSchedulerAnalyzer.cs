@@ -81,7 +81,7 @@ public sealed class OrchestratorSchedulerAnalyzer : DiagnosticAnalyzer
                 break;
         }
 
-        if (owner.ContainingType is { } type && HoldsContext(type, symbols))
+        if (owner.ContainingType is { } type && graph.HoldsContext(type, t => HoldsContext(t, symbols)))
         {
             graph.AddSeed(owner, HoldsContextReason);
         }
@@ -172,7 +172,8 @@ public sealed class OrchestratorSchedulerAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation) || method.IsStatic)
+        if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation or MethodKind.PropertyGet or MethodKind.PropertySet)
+            || method.IsStatic)
         {
             return;
         }

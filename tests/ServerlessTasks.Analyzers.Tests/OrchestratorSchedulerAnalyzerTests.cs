@@ -237,11 +237,13 @@ public class OrchestratorSchedulerAnalyzerTests
     }
 
     [Fact]
-    public async Task Hops_InInterfaceImplementationAndPropertyReachedFromOrchestrator_Reported()
+    public async Task Hops_InInterfaceMethodAndPropertyImplementationsReachedFromOrchestrator_Reported()
     {
         await VerifyOursAsync(Activity + """
             public interface IStep
             {
+                Task Ready { get; }
+
                 Task RunAsync();
             }
 
@@ -249,16 +251,17 @@ public class OrchestratorSchedulerAnalyzerTests
             {
                 public Task Ready => Task.CompletedTask.{|STO0003:ContinueWith(_ => { })|};
 
-                public async Task RunAsync() => await Ready.{|STO0001:ConfigureAwait(false)|};
+                public async Task RunAsync() => await Task.CompletedTask.{|STO0001:ConfigureAwait(false)|};
             }
 
             public static class Orchestrator
             {
                 [Function(nameof(Orchestrator))]
-                public static Task RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+                public static async Task RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
                 {
                     IStep step = new SlowStep();
-                    return step.RunAsync();
+                    await step.Ready;
+                    await step.RunAsync();
                 }
             }
             """);
