@@ -158,7 +158,7 @@ internal sealed partial class QueueListener : IAsyncDisposable
                         }
                     }
 
-                    await WaitForNewBatchThresholdAsync().ConfigureAwait(false);
+                    await WaitForNewBatchThresholdAsync(stopping).ConfigureAwait(false);
                     continue;
                 }
 
@@ -185,7 +185,7 @@ internal sealed partial class QueueListener : IAsyncDisposable
         }
     }
 
-    private async Task WaitForNewBatchThresholdAsync()
+    private async Task WaitForNewBatchThresholdAsync(CancellationToken stopping)
     {
         while (true)
         {
@@ -201,7 +201,7 @@ internal sealed partial class QueueListener : IAsyncDisposable
                 running = [.. _processing];
             }
 
-            await Task.WhenAny(running).ConfigureAwait(false);
+            await Task.WhenAny(running).WaitAsync(stopping).ConfigureAwait(false);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace LocalRuntime.Timers;
@@ -14,7 +15,7 @@ internal static class TimerInfoJson
     public static string Write(TimerSchedule schedule, ScheduleStatus? status, bool isPastDue, TimeZoneInfo zone)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteStartObject("Schedule");

@@ -40,6 +40,15 @@ internal sealed class QueueHarness : IAsyncDisposable
     public static async Task<QueueHarness> StartAsync(
         QueuesOptions options, IQueueStore? store, TimeProvider? clock, Dictionary<string, string?> settings, params FunctionDescriptor[] functions)
     {
+        var harness = Create(options, store, clock, settings, functions);
+        await harness.ListenAsync();
+        return harness;
+    }
+
+    /// <summary>The harness with its listeners not started yet (start them with <see cref="ListenAsync"/>).</summary>
+    public static QueueHarness Create(
+        QueuesOptions options, IQueueStore? store, TimeProvider? clock, Dictionary<string, string?> settings, params FunctionDescriptor[] functions)
+    {
         TestFolder? folder = null;
         if (store is null)
         {
@@ -52,9 +61,10 @@ internal sealed class QueueHarness : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var host = new FakeFunctionsHost(functions);
         var extension = new QueuesExtension(new SingleStore(store), Options.Create(options), configuration, clock, NullLoggerFactory.Instance);
-        await extension.StartAsync(host, CancellationToken.None);
         return new QueueHarness(store, clock, host, extension, folder);
     }
+
+    public Task ListenAsync() => Extension.StartAsync(Host, CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {

@@ -126,33 +126,30 @@ public sealed class QueueListenerTests
     public async Task Batches_AtMostBatchSizePlusNewBatchThresholdRunAtOnce()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var released = 0;
-        await using var h = await QueueHarness.StartAsync(new QueuesOptions { BatchSize = 4, NewBatchThreshold = 2 }, Orders);
-        h.Host.Respond = async (call, _) =>
+        await using var h = QueueHarness.Create(new QueuesOptions { BatchSize = 4, NewBatchThreshold = 2 }, null, null, [], Orders);
+        h.Host.Respond = async (call, cancellation) =>
         {
-            if (call.Text is "0" or "1")
+            if (call.Text is not ("0" or "1"))
             {
-                await Task.Yield();
-                Interlocked.Increment(ref released);
-                return FakeFunctionsHost.Success();
+                await gate.Task.WaitAsync(cancellation);
             }
 
-            await gate.Task;
             return FakeFunctionsHost.Success();
         };
-
         for (var i = 0; i < 20; i++)
         {
             await h.Store.SendAsync("orders", BinaryData.FromString(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
+        await h.ListenAsync();
+
         // First batch 0-3 (0 and 1 finish), leaving 2 in flight = the threshold: the next batch of 4 comes, 6 in flight, then it waits.
-        await Eventually.TrueAsync(() => h.Host.Invocations.Count == 8 && h.Host.Running == 6, "the second batch did not come");
+        await Eventually.TrueAsync(() => h.Host.Invocations.Count == 8 && h.Host.Running == 6, $"the second batch did not come ({h.Host.Invocations.Count} invoked, {h.Host.Running} running)");
         Assert.Equal(6, h.Host.MaxConcurrent);
         gate.SetResult();
         await Eventually.TrueAsync(async () => await h.Store.GetCountAsync("orders") == 0, "not all processed");
         Assert.Equal(20, h.Host.Invocations.Count);
-        Assert.True(h.Host.MaxConcurrent <= 6, $"max concurrent {h.Host.MaxConcurrent}");
+        Assert.Equal(6, h.Host.MaxConcurrent);
     }
 
     [Fact]
@@ -160,7 +157,7 @@ public sealed class QueueListenerTests
     {
         var gate = new TaskCompletionSource<InvocationResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var h = await QueueHarness.StartAsync(new QueuesOptions(), Orders);
-        h.Host.Respond = (_, _) => gate.Task;
+        h.Host.Respond = (_, cancellation) => gate.Task.WaitAsync(cancellation);
         await h.Store.SendAsync("orders", BinaryData.FromString("slow"));
         await Eventually.TrueAsync(() => h.Host.Running == 1, "not started");
 
@@ -201,7 +198,7 @@ public sealed class QueueListenerTests
         var h = await QueueHarness.StartAsync(new QueuesOptions(), Orders);
         await using (h)
         {
-            h.Host.Respond = (_, _) => gate.Task;
+            h.Host.Respond = (_, cancellation) => gate.Task.WaitAsync(cancellation);
             await h.Store.SendAsync("orders", BinaryData.FromString("draining"));
             await Eventually.TrueAsync(() => h.Host.Running == 1, "not started");
 
