@@ -1,6 +1,6 @@
 using System.Globalization;
+using System.Diagnostics;
 using DurableTask.Core;
-using DurableTask.Core.Common;
 using LocalRuntime.Sqlite.Dispatch;
 using LocalRuntime.Sqlite.Storage;
 
@@ -12,7 +12,7 @@ public sealed partial class SqliteOrchestrationService
     /// <inheritdoc />
     public async Task<TaskActivityWorkItem?> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
-        var started = _clock.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         while (true)
         {
             Task wait;
@@ -51,7 +51,7 @@ public sealed partial class SqliteOrchestrationService
                 wait = _activitySignal.WaitTask;
             }
 
-            var remaining = receiveTimeout - _clock.GetElapsedTime(started);
+            var remaining = receiveTimeout - Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero || !await WaitAsync(wait, remaining, cancellationToken, shutdown))
             {
                 return null;
@@ -144,13 +144,8 @@ public sealed partial class SqliteOrchestrationService
                 return;
             }
 
-            var targetId = response.OrchestrationInstance.InstanceId;
-            var key = InstanceKey.Encode(targetId);
-            if (!Entities.IsEntityInstance(targetId) && writer.SelectInstance(key) is null)
-            {
-                return; // purged meanwhile
-            }
-
+            // The row existed, so the instance does too: a purge deletes an instance's activity rows with it.
+            var key = InstanceKey.Encode(response.OrchestrationInstance.InstanceId);
             var id = writer.NextId();
             var now = service.UtcNow;
             writer.InsertMessage(id, key, DataJson.Ticks(now), _json);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DurableTask.Core;
 using DurableTask.Core.Common;
 using DurableTask.Core.Exceptions;
@@ -153,7 +154,7 @@ public sealed partial class SqliteOrchestrationService
         }
 
         await EnsureOpenAsync();
-        var started = _clock.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         while (true)
         {
             Task signal;
@@ -181,7 +182,7 @@ public sealed partial class SqliteOrchestrationService
                     return state;
                 }
 
-                var remaining = timeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromDays(30) : timeout - _clock.GetElapsedTime(started);
+                var remaining = timeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromDays(30) : timeout - Stopwatch.GetElapsedTime(started);
                 if (remaining <= TimeSpan.Zero || !await WaitAsync(signal, remaining, cancellationToken, shutdown))
                 {
                     cancellationToken.ThrowIfCancellationRequested();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DurableTask.Core;
 using DurableTask.Core.Common;
 using DurableTask.Core.Exceptions;
@@ -161,7 +162,7 @@ public sealed partial class SqliteOrchestrationService
 
     private async Task<TaskOrchestrationWorkItem?> LockNextAsync(Queue<InstanceEntry> queue, AsyncSignal signal, TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
-        var started = _clock.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         while (true)
         {
             LockedOrchestrationWorkItem? item;
@@ -190,7 +191,7 @@ public sealed partial class SqliteOrchestrationService
                 continue;
             }
 
-            var remaining = receiveTimeout - _clock.GetElapsedTime(started);
+            var remaining = receiveTimeout - Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero || !await WaitAsync(wait, remaining, cancellationToken, shutdown))
             {
                 return null;
@@ -199,7 +200,7 @@ public sealed partial class SqliteOrchestrationService
     }
 
     /// <summary>Waits for <paramref name="signal"/>; false on timeout, cancellation or shutdown.</summary>
-    private async Task<bool> WaitAsync(Task signal, TimeSpan timeout, CancellationToken cancellation, CancellationToken shutdown)
+    private static async Task<bool> WaitAsync(Task signal, TimeSpan timeout, CancellationToken cancellation, CancellationToken shutdown)
     {
         if (signal.IsCompleted)
         {
@@ -207,7 +208,9 @@ public sealed partial class SqliteOrchestrationService
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, shutdown);
-        var delay = Task.Delay(timeout, _clock, linked.Token);
+        // Waits are bounded in real time: a receive timeout or an idle session is not durable time (a fake clock in
+        // tests would never end them).
+        var delay = Task.Delay(timeout, linked.Token);
         var first = await Task.WhenAny(signal, delay);
         if (first == signal)
         {
@@ -662,7 +665,7 @@ public sealed partial class SqliteOrchestrationService
         public async Task<IList<TaskMessage>?> FetchNewOrchestrationMessagesAsync(TaskOrchestrationWorkItem workItem)
         {
             var entry = item.Entry;
-            var started = service._clock.GetTimestamp();
+            var started = Stopwatch.GetTimestamp();
             while (true)
             {
                 Task wake;
@@ -689,8 +692,8 @@ public sealed partial class SqliteOrchestrationService
                     wake = entry.SessionWake.Task;
                 }
 
-                var remaining = service._options.ExtendedSessionIdleTimeout - service._clock.GetElapsedTime(started);
-                if (remaining <= TimeSpan.Zero || !await service.WaitAsync(wake, remaining, CancellationToken.None, shutdown))
+                var remaining = service._options.ExtendedSessionIdleTimeout - Stopwatch.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero || !await WaitAsync(wake, remaining, CancellationToken.None, shutdown))
                 {
                     lock (service._gate)
                     {

@@ -1,20 +1,31 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using DurableTask.Core;
 using DurableTask.Core.History;
 using DurableTask.Core.Serializing;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Serialization;
 
 namespace LocalRuntime.Sqlite.Storage;
 
 /// <summary>
-/// How history events, messages and the JSON columns are stored: DTFx's own typed JSON
-/// (<see cref="JsonDataConverter"/>: Newtonsoft with <c>$type</c> names and DTFx's binder, no date parsing of
-/// strings). Every <see cref="HistoryEvent"/> subtype (entity, suspend and rewind events included) round-trips
-/// with all its data members, because it is the format DTFx itself uses for history and session state; a field
-/// DTFx adds later is kept without a schema change. Times as UTC ticks where a column is queried.
+/// How history events, messages and the JSON columns are stored: DTFx's own typed JSON (the settings of its
+/// <see cref="JsonDataConverter"/>: Newtonsoft over the types' data contracts with <c>$type</c> names, no date
+/// parsing of strings), so every <see cref="HistoryEvent"/> subtype (entity, suspend and rewind events included)
+/// round-trips with all its data members and a field DTFx adds later is kept without a schema change. Two
+/// additions: types DTFx gave no constructor Newtonsoft can use (<see cref="ExecutionRewoundEvent"/>) are created
+/// uninitialized and filled from their data members, and only DTFx and framework types may be named by
+/// <c>$type</c>. Times as UTC ticks where a column is queried.
 /// </summary>
 internal static class DataJson
 {
-    private static readonly JsonDataConverter Converter = JsonDataConverter.Default;
+    private static readonly JsonDataConverter Converter = new(new JsonSerializerSettings
+    {
+        TypeNameHandling = TypeNameHandling.Objects,
+        DateParseHandling = DateParseHandling.None,
+        ContractResolver = new DataContractResolver(),
+        SerializationBinder = new KnownTypesBinder(),
+    });
 
     public static string Serialize(HistoryEvent historyEvent) => Converter.Serialize(historyEvent);
 
@@ -40,4 +51,38 @@ internal static class DataJson
     public static DateTime FromTicks(long ticks) => new(ticks, DateTimeKind.Utc);
 
     public static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>Creates objects of types without a usable constructor uninitialized (their data members come from the JSON).</summary>
+internal sealed class DataContractResolver : DefaultContractResolver
+{
+    protected override JsonObjectContract CreateObjectContract(Type objectType)
+    {
+        var contract = base.CreateObjectContract(objectType);
+        if (contract.DefaultCreator is null && contract.OverrideCreator is null && contract.CreatorParameters.Count == 0
+            && !objectType.IsAbstract && !objectType.IsInterface
+            && objectType.GetConstructors().Length != 1)
+        {
+            contract.DefaultCreator = () => RuntimeHelpers.GetUninitializedObject(objectType);
+        }
+
+        return contract;
+    }
+}
+
+/// <summary>Only DTFx's and the framework's types may be named by <c>$type</c> in stored JSON.</summary>
+internal sealed class KnownTypesBinder : DefaultSerializationBinder
+{
+    public override Type BindToType(string? assemblyName, string typeName)
+    {
+        if (assemblyName is not null
+            && !assemblyName.StartsWith("DurableTask.", StringComparison.Ordinal)
+            && !assemblyName.StartsWith("System.", StringComparison.Ordinal)
+            && assemblyName != "mscorlib" && assemblyName != "netstandard")
+        {
+            throw new JsonSerializationException($"Type '{typeName}' from '{assemblyName}' is not allowed in stored JSON.");
+        }
+
+        return base.BindToType(assemblyName, typeName);
+    }
 }

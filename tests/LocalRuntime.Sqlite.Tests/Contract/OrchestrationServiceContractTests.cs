@@ -313,11 +313,12 @@ public abstract class OrchestrationServiceContractTests : IAsyncLifetime
         var instance = await Client.CreateOrchestrationInstanceAsync(typeof(ChainOrchestration), key, key);
         await WaitUntilAsync(() => Recorder.Count(key + ":B") == 1, "step B started");
 
-        // B is running, so A's result is committed. Stop without letting B finish, then start over on the same storage.
+        // B is running, so A's result is committed. Stop without letting B finish (its first run ends as a crash would
+        // end it: aborted, never completed, and no longer renewing its lock), then start over on the same storage.
         await StopAsync();
+        gate.TrySetException(new SessionAbortedException("simulated crash"));
         await StartAsync();
         var state = await Client.WaitForOrchestrationAsync(instance, Wait + _backend.RedeliveryDelay);
-        gate.TrySetCanceled();
 
         Assert.Equal(OrchestrationStatus.Completed, state?.OrchestrationStatus);
         Assert.Equal($"\"{key}:A done,{key}:B done,{key}:C done\"", state!.Output);
