@@ -6,8 +6,9 @@ using LocalRuntime.Timers;
 namespace LocalRuntime.Host;
 
 /// <summary>The one place the host's extensions are registered (Durable, queue and timer triggers join here).</summary>
-internal static class Composition
+public static class Composition
 {
+    /// <summary>Registers Durable, queue and timer triggers on <paramref name="builder"/> (tests compose their hosts the same way).</summary>
     public static void AddExtensions(LocalFunctionsHostBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -59,7 +59,9 @@ public sealed partial class DurableExtension : IHostExtension, IAsyncDisposable
         }, loggerFactory);
         _sidecar = new SidecarServer(_client, loggerFactory);
         // As Durable's binding does: every management URL names the hub and connection (and the key, where keys are enforced).
-        _requiredQueryString = $"taskHub={Uri.EscapeDataString(options.HubName)}&connection={Uri.EscapeDataString(options.ConnectionName)}"
+        // Durable reports the default AzureWebJobsStorage connection as "Storage".
+        var connection = options.ConnectionName == "AzureWebJobsStorage" ? "Storage" : options.ConnectionName;
+        _requiredQueryString = $"taskHub={Uri.EscapeDataString(options.HubName)}&connection={Uri.EscapeDataString(connection)}"
             + (string.IsNullOrEmpty(functionKey) ? string.Empty : $"&code={Uri.EscapeDataString(functionKey)}");
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<DurableExtension>();
@@ -97,7 +99,8 @@ public sealed partial class DurableExtension : IHostExtension, IAsyncDisposable
             RequiredQueryStringParameters: _requiredQueryString,
             HttpBaseUrl: httpBase + "/runtime/webhooks/durabletask",
             MaxGrpcMessageSizeInBytes: int.MaxValue,
-            GrpcHttpClientTimeout: "00:01:40");
+            // The worker reads this field as the JSON text of a TimeSpan (it deserializes the string's content).
+            GrpcHttpClientTimeout: JsonSerializer.Serialize(TimeSpan.FromSeconds(100)));
         return new TypedData { String = JsonSerializer.Serialize(payload, DurableClientPayload.Json) };
     }
 
