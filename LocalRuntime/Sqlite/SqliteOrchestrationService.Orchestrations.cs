@@ -544,6 +544,7 @@ public sealed partial class SqliteOrchestrationService
         public override void Committed()
         {
             var service = _service;
+            Interlocked.Increment(ref service._checkpoints);
             lock (service._gate)
             {
                 var entry = _item.Entry;

@@ -58,6 +58,7 @@ public sealed partial class SqliteOrchestrationService :
     private ITimer? _timer;
     private long _timerDueTicks = long.MaxValue;
     private long _lastToken;
+    private long _checkpoints;
     private SqliteStore? _store;
     private CancellationTokenSource _shutdown = new();
     private bool _disposed;
@@ -81,6 +82,9 @@ public sealed partial class SqliteOrchestrationService :
 
     /// <summary>Transactions the writer has committed (a diagnostic: an idle provider commits none).</summary>
     public long TransactionsCommitted => _store?.TransactionsCommitted ?? 0;
+
+    /// <summary>Orchestration and entity checkpoints committed so far (a diagnostic: episodes per workflow).</summary>
+    public long CheckpointsCommitted => Interlocked.Read(ref _checkpoints);
 
     /// <summary>Reads from the file so far (a diagnostic: an idle provider reads nothing).</summary>
     public long ReadsStarted => _store?.ReadsStarted ?? 0;
@@ -174,7 +178,7 @@ public sealed partial class SqliteOrchestrationService :
     public int GetDelayInSecondsAfterOnProcessException(Exception exception) => exception is SessionAbortedException ? 0 : 1;
 
     /// <inheritdoc />
-    public int GetDelayInSecondsAfterOnFetchException(Exception exception) => exception is ObjectDisposedException ? 1 : 1;
+    public int GetDelayInSecondsAfterOnFetchException(Exception exception) => 1;
 
     /// <summary>Closes the file; pending work stays stored.</summary>
     public void Dispose()

@@ -16,7 +16,7 @@ var azuriteChain = Option("--azurite-chain", 100);
 var withAzurite = !args.Contains("--no-azurite");
 var timeout = TimeSpan.FromSeconds(Option("--timeout-s", 300));
 
-Console.WriteLine($"# SqliteProviderBench  {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z  cores={Environment.ProcessorCount}  runs={runs}");
+Console.WriteLine($"# SqliteProviderBench  {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z  cores={Environment.ProcessorCount}  runs={runs}  load(1m)={LoadAverage()}");
 var folder = Path.Combine(Path.GetTempPath(), "sqlite-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(folder);
 var sqliteRun = 0;
@@ -48,6 +48,8 @@ if (withAzurite)
 Directory.Delete(folder, recursive: true);
 return 0;
 
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
 int Option(string name, int fallback)
 {
     var index = Array.IndexOf(args, name);
@@ -66,11 +68,16 @@ static async Task MeasureAsync(string backend, string scenario, int n, Func<IOrc
         worker.AddTaskActivities(typeof(Increment));
         await worker.StartAsync();
         var client = new TaskHubClient((IOrchestrationServiceClient)service);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         var watch = Stopwatch.StartNew();
         var instance = await client.CreateOrchestrationInstanceAsync(orchestration, $"{scenario}-{run}", n);
         var state = await client.WaitForOrchestrationAsync(instance, timeout);
         var elapsed = watch.Elapsed;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var details = service is SqliteOrchestrationService sqlite
+            ? $"  checkpoints={sqlite.CheckpointsCommitted} transactions={sqlite.TransactionsCommitted}"
+            : string.Empty;
         var activitiesDone = Stopwatch.GetElapsedTime(started, Increment.LastRun);
         await worker.StopAsync(isForced: true);
         worker.Dispose();
@@ -83,7 +90,7 @@ static async Task MeasureAsync(string backend, string scenario, int n, Func<IOrc
 
         var figure = scenario == "chain" ? elapsed.TotalMilliseconds / n : n / elapsed.TotalSeconds;
         figures.Add(figure);
-        Console.WriteLine($"{backend,-22} {scenario,-8} n={n,-6} run {run + 1}: {elapsed.TotalSeconds,8:F2} s  {Describe(scenario, figure)}  (last activity ran at {activitiesDone.TotalSeconds:F2} s)");
+        Console.WriteLine($"{backend,-22} {scenario,-8} n={n,-6} run {run + 1}: {elapsed.TotalSeconds,8:F2} s  {Describe(scenario, figure)}  cpu {cpu.TotalMilliseconds * 1000 / n:F0} us/activity  (last activity ran at {activitiesDone.TotalSeconds:F2} s){details}");
     }
 
     if (figures.Count > 0)
