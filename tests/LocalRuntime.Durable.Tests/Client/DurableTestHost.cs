@@ -61,6 +61,7 @@ public abstract class DurableTestHost : IAsyncLifetime
         _worker.AddTaskOrchestrations(
             Named(typeof(EchoOrchestration)), Named(typeof(WaitForEventOrchestration)), Named(typeof(FailingOrchestration)), Named(typeof(ParentOrchestration)));
         _worker.AddTaskActivities(typeof(EchoActivity));
+        _worker.AddTaskEntities(new NameValueObjectCreator<global::DurableTask.Core.Entities.TaskEntity>("counter", string.Empty, typeof(CounterEntity)));
         await _worker.StartAsync();
 
         ClientService = new DurableClientService(Service, CreateOptions());
@@ -141,6 +142,7 @@ public class AzureStorageTestHost : DurableTestHost
 
             // As Durable Functions configures the provider: a refused dedupe throws instead of being ignored.
             ThrowExceptionOnInvalidDedupeStatus = true,
+            UseSeparateQueueForEntityWorkItems = true,
             LoggerFactory = NullLoggerFactory.Instance,
         });
     }

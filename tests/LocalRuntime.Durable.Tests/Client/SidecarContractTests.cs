@@ -333,7 +333,7 @@ public abstract class SidecarContractTests<THost>(THost host) : IClassFixture<TH
     [Fact]
     public async Task PurgeAllInstances_ByCreatedTimeAndStatus_PurgesOnlyMatching()
     {
-        var from = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var from = DateTimeOffset.UtcNow.AddMilliseconds(-50);
         var done1 = await StartAsync(nameof(EchoOrchestration), "a");
         var done2 = await StartAsync(nameof(EchoOrchestration), "b");
         var running = await StartAsync(nameof(WaitForEventOrchestration));
@@ -402,6 +402,28 @@ public abstract class SidecarContractTests<THost>(THost host) : IClassFixture<TH
         var end = Assert.IsType<global::DurableTask.Core.History.ExecutionCompletedEvent>(history.Last(e => e is global::DurableTask.Core.History.ExecutionCompletedEvent));
         Assert.Equal(global::DurableTask.Core.OrchestrationStatus.Completed, end.OrchestrationStatus);
         Assert.NotNull(unknown);
+    }
+
+    [Fact]
+    public async Task Entities_SignalGetQuery_ThroughGrpcEntityClient()
+    {
+        var id = new Microsoft.DurableTask.Entities.EntityInstanceId("counter", Guid.NewGuid().ToString("N"));
+
+        Assert.Null(await Client.Entities.GetEntityAsync(id));
+        await Client.Entities.SignalEntityAsync(id, "add", 4);
+        await Client.Entities.SignalEntityAsync(id, "add", 3);
+        var entity = await Eventually.ValueAsync(
+            () => Client.Entities.GetEntityAsync(id, includeState: true),
+            e => e is not null && e.State.ReadAs<int>() == 7,
+            "counter reached 7");
+        var found = new List<Microsoft.DurableTask.Client.Entities.EntityMetadata>();
+        await foreach (var e in Client.Entities.GetAllEntitiesAsync(new Microsoft.DurableTask.Client.Entities.EntityQuery { InstanceIdStartsWith = "@counter@", IncludeState = true }))
+        {
+            found.Add(e);
+        }
+
+        Assert.Equal(id, entity!.Id);
+        Assert.Contains(found, e => e.Id == id && e.State.ReadAs<int>() == 7);
     }
 
     [Fact]

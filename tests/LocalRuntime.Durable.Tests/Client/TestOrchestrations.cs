@@ -54,3 +54,34 @@ public sealed class ParentOrchestration : TaskOrchestration<string, string>
     public override Task<string> RunTask(OrchestrationContext context, string input) =>
         context.CreateSubOrchestrationInstance<string>(nameof(WaitForEventOrchestration), string.Empty, context.OrchestrationInstance.InstanceId + ":child", input);
 }
+
+/// <summary>An integer counter entity: <c>add</c> (input: amount), <c>get</c>, <c>delete</c>.</summary>
+public sealed class CounterEntity : global::DurableTask.Core.Entities.TaskEntity
+{
+    public override Task<global::DurableTask.Core.Entities.OperationFormat.EntityBatchResult> ExecuteOperationBatchAsync(global::DurableTask.Core.Entities.OperationFormat.EntityBatchRequest operations)
+    {
+        int? state = operations.EntityState is { } text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : null;
+        var results = new List<global::DurableTask.Core.Entities.OperationFormat.OperationResult>();
+        foreach (var operation in operations.Operations ?? [])
+        {
+            switch (operation.Operation)
+            {
+                case "add":
+                    state = (state ?? 0) + int.Parse(operation.Input ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                case "delete":
+                    state = null;
+                    break;
+            }
+
+            results.Add(new global::DurableTask.Core.Entities.OperationFormat.OperationResult { Result = state?.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+
+        return Task.FromResult(new global::DurableTask.Core.Entities.OperationFormat.EntityBatchResult
+        {
+            Results = results,
+            Actions = [],
+            EntityState = state?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+    }
+}
