@@ -2,18 +2,65 @@ using LocalRuntime.Functions.Rpc;
 
 namespace LocalRuntime.Functions.Tests;
 
-/// <summary>Handshake, metadata and invocation through IFunctionsHost against the real worker.</summary>
-public sealed class InvocationTests
+/// <summary>Invocations through IFunctionsHost.InvokeAsync against the real worker: results, failures, cancellation, concurrency.</summary>
+public sealed class InvocationTests(SharedHostFixture fixture) : IClassFixture<SharedHostFixture>
 {
+    private TestHost App => fixture.App;
+
     [Fact]
     public async Task InvokeAsync_EchoActivity_ReturnsTheInputAsReturnValue()
     {
-        await using var app = await TestHost.StartAsync();
-        var function = app.Host.GetFunction("EchoActivity");
+        var function = App.Host.GetFunction("EchoActivity");
 
-        var response = await app.Host.InvokeAsync(function, new TypedData { String = "\"hello\"" }, null, CancellationToken.None);
+        var response = await App.Host.InvokeAsync(function, new TypedData { String = "\"hello\"" }, null, CancellationToken.None);
 
         Assert.Equal(StatusResult.Types.Status.Success, response.Result.Status);
         Assert.Equal("hello", response.ReturnValue.String);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_FunctionThrows_IsAFailureResponseWithTheException()
+    {
+        var function = App.Host.GetFunction("FailingActivity");
+
+        var response = await App.Host.InvokeAsync(function, new TypedData { String = "\"x1\"" }, null, CancellationToken.None);
+
+        Assert.Equal(StatusResult.Types.Status.Failure, response.Result.Status);
+        Assert.Contains("FailingActivity failed for x1", response.Result.Exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ManyConcurrent_EachGetsItsOwnResult()
+    {
+        var function = App.Host.GetFunction("EchoActivity");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
+            App.Host.InvokeAsync(function, new TypedData { String = $"\"v{i}\"" }, null, CancellationToken.None)));
+
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"v{i}"), responses.Select(r => r.ReturnValue.String));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_CallerCancels_ThrowsAtOnceAndTheWorkerIsToldToCancel()
+    {
+        await using var app = await TestHost.StartAsync(null, "--AzureFunctionsJobHost:logging:logLevel:LocalRuntime.Functions.Worker=Debug");
+        var function = app.Host.GetFunction("SlowActivity");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var started = DateTime.UtcNow;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => app.Host.InvokeAsync(function, new TypedData { String = "\"slow\"" }, null, cancel.Token));
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+
+        // The worker answers the InvocationCancel (the activity would otherwise wait a minute): its late response is noticed and dropped.
+        await app.Logs.WaitForAsync(l => l.Message.Contains("no longer waited for", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_AlreadyCancelled_ThrowsWithoutInvoking()
+    {
+        var function = App.Host.GetFunction("EchoActivity");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => App.Host.InvokeAsync(function, new TypedData { String = "\"x\"" }, null, new CancellationToken(canceled: true)));
     }
 }

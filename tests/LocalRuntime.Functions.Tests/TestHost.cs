@@ -23,7 +23,17 @@ public sealed class TestHost : IAsyncDisposable
     public static async Task<TestHost> StartAsync(Action<LocalFunctionsHostBuilder>? configure = null, params string[] args)
     {
         var logs = new TestLogs();
-        var builder = LocalFunctionsHost.CreateBuilder(TestPaths.HostTestApp, ["--urls", "http://127.0.0.1:0", .. args]);
+
+        // "--test-app <folder>" runs another app folder (a modified copy) instead of HostTestApp's build output.
+        var appDirectory = TestPaths.HostTestApp;
+        var index = Array.IndexOf(args, "--test-app");
+        if (index >= 0)
+        {
+            appDirectory = args[index + 1];
+            args = [.. args[..index], .. args[(index + 2)..]];
+        }
+
+        var builder = LocalFunctionsHost.CreateBuilder(appDirectory, ["--urls", "http://127.0.0.1:0", .. args]);
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(logs);
         configure?.Invoke(builder);

@@ -33,12 +33,9 @@ internal sealed class RpcServer(WorkerConnections connections, ILoggerFactory lo
         {
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.AddServerHeader = false;
-            // Invocation payloads (orchestration histories) can be large; the worker is told 2 GB too.
+            // Invocation payloads (orchestration histories) can be large; the worker is told 2 GB too. HTTP/2 limits stay
+            // Kestrel's defaults: raised window sizes made the worker's HTTP/2 handshake fail when several hosts started at once.
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
-            kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
-            kestrel.Limits.KeepAliveTimeout = Timeout.InfiniteTimeSpan;
         });
         builder.Services.AddGrpc(grpc =>
         {
