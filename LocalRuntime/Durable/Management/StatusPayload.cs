@@ -85,6 +85,13 @@ internal static class StatusPayload
 
         using var reader = new JsonTextReader(new StringReader(historyJson)) { DateParseHandling = DateParseHandling.None };
         var events = JArray.Load(reader);
+
+        // Providers that write DTFx's typed JSON (ours) add "$type"; Durable's history shows none.
+        foreach (var typeName in events.Descendants().OfType<JProperty>().Where(p => p.Name == "$type").ToList())
+        {
+            typeName.Remove();
+        }
+
         var scheduled = new Dictionary<string, (int Index, JToken? Name, JToken? Timestamp, JToken? Input, string? InstanceId)>(StringComparer.Ordinal);
         var remove = new bool[events.Count];
         for (var i = 0; i < events.Count; i++)

@@ -45,6 +45,9 @@ public abstract class DurableTestHost : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>Whether the backend can rewind a failed instance (Microsoft's Azure Storage provider can).</summary>
+    public virtual bool SupportsRewind => true;
+
     /// <summary>Options the host's client side runs with (subclasses may change them).</summary>
     protected virtual DurableClientOptions CreateOptions() => new() { TaskHubName = TaskHub, ConnectionName = "Storage" };
 

@@ -333,7 +333,7 @@ public abstract class SidecarContractTests<THost>(THost host) : IClassFixture<TH
     [Fact]
     public async Task PurgeAllInstances_ByCreatedTimeAndStatus_PurgesOnlyMatching()
     {
-        var from = DateTimeOffset.UtcNow.AddMilliseconds(-50);
+        var from = DateTimeOffset.UtcNow;
         var done1 = await StartAsync(nameof(EchoOrchestration), "a");
         var done2 = await StartAsync(nameof(EchoOrchestration), "b");
         var running = await StartAsync(nameof(WaitForEventOrchestration));
@@ -379,6 +379,23 @@ public abstract class SidecarContractTests<THost>(THost host) : IClassFixture<TH
         await Assert.ThrowsAsync<ArgumentException>(() => Client.RewindInstanceAsync(NewId("none"), "why"));
 
         Assert.Contains("failed orchestration", notFailed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RewindInstance_Failed_IsAcceptedWhereTheBackendCanRewind()
+    {
+        var id = await StartAsync(nameof(FailingOrchestration), "w");
+        await CompletedAsync(id);
+
+        if (Host.SupportsRewind)
+        {
+            await Client.RewindInstanceAsync(id, "retry");
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<NotImplementedException>(() => Client.RewindInstanceAsync(id, "retry"));
+            Assert.Contains("Rewind", error.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
