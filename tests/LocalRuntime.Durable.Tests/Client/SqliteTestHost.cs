@@ -15,8 +15,8 @@ public class SqliteTestHost : DurableTestHost
         {
             DatabasePath = Path.Combine(_folder, "hub.db"),
             TaskHubName = taskHub,
-            // With extended sessions on, the provider lost entity state between two signals in quick succession
-            // (counter 2 + 3 read back 3; reported to the SQLite provider's owner). This suite tests the client path.
+            // As on the Azure Storage host: with extended sessions, DTFx's in-process entity dispatch (TaskEntity) lost
+            // entity state between two quick signals on both providers (2 + 3 read back 3). This suite tests the client path.
             ExtendedSessionsEnabled = false,
         }));
 
