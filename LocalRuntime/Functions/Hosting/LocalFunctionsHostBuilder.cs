@@ -33,7 +33,6 @@ public sealed class LocalFunctionsHostBuilder
             Args = args,
             EnvironmentName = environment,
             ContentRootPath = App.Path,
-            ApplicationName = "LocalRuntime.Host",
         });
         FunctionsConfiguration.AddFunctionsApp(_web.Configuration, App.Path, LocalSettings);
 
