@@ -1,54 +1,143 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Grpc.Net.Client;
+using LocalRuntime.Durable.Hosting;
+using LocalRuntime.Functions.Extensibility;
+using LocalRuntime.Functions.Hosting;
+using LocalRuntime.Queues;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Grpc;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ServerlessTasks.Tests;
 
 /// <summary>
-/// The real app on the real local host, listening on a free loopback port, with the in-memory store
-/// unless a test asks for another. Started once per test class through <see cref="IClassFixture{T}"/>.
+/// The real app (its build output, <see cref="TestPaths.App"/>) in its real worker process on LocalRuntime's host, in
+/// this process, on a free loopback port, with Durable, queue and timer triggers composed as the host program does.
+/// Its own temp data folder holds every store (SQLite task hub, queues, task index and journal, callbacks) and is
+/// deleted on dispose. Started once per test class through <see cref="IClassFixture{T}"/>.
 /// </summary>
 public class AppHost : IAsyncLifetime
 {
-    private WebApplication? _app;
+    /// <summary>How long a wait for the app lasts by default (a loaded 2-core machine runs host, worker and tests).</summary>
+    public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(45);
+
+    private LocalFunctionsHost? _host;
+
+    public AppHost()
+    {
+        DataPath = Path.Combine(Path.GetTempPath(), "st-app-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(DataPath);
+    }
+
+    /// <summary>The folder of every store this host and its worker write.</summary>
+    public string DataPath { get; }
+
+    public CapturedLogs Logs { get; } = new();
+
+    public LocalFunctionsHost Host => _host ?? throw new InvalidOperationException("Not started.");
 
     public HttpClient Http { get; private set; } = null!;
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => Host.BaseAddress;
 
-    public WebApplication App => _app ?? throw new InvalidOperationException("Not started.");
+    /// <summary>The host's embedded queue store (the default connection), where a deployment's clients would enqueue.</summary>
+    public IQueueStore Queues => Host.Services.GetRequiredService<IQueueStoreProvider>().Default;
 
-    public async Task InitializeAsync()
+    /// <summary>The task index and event journal the worker writes.</summary>
+    public string TaskIndexPath => Path.Combine(DataPath, "tasks.db");
+
+    /// <summary>The callback store the worker writes.</summary>
+    public string CallbackStorePath => Path.Combine(DataPath, "callbacks.db");
+
+    /// <summary>The environment the host and the app run in (<c>AZURE_FUNCTIONS_ENVIRONMENT</c>).</summary>
+    protected virtual string EnvironmentName => "Development";
+
+    public virtual async Task InitializeAsync()
     {
-        _app = LocalProgram.BuildHost(
+        var worker = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["TaskIndex__Provider"] = "sqlite",
+            ["TaskIndex__Path"] = TaskIndexPath,
+            ["Webhooks__StorePath"] = CallbackStorePath,
+        };
+        foreach (var (name, value) in WorkerSettings())
+        {
+            worker[name] = value;
+        }
+
+        var builder = LocalFunctionsHost.CreateBuilder(TestPaths.App,
         [
             "--urls", "http://127.0.0.1:0",
-            "--AzureFunctionsJobHost:extensions:durableTask:storageProvider:type", "memory",
-            "--Logging:LogLevel:Default", "Warning",
-            "--TaskIndex:Provider", "memory",
-        ], Configure);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address);
-        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
+            "--LocalRuntime:DataPath", DataPath,
+            .. worker.SelectMany(setting => new[] { $"--LocalRuntime:Host:WorkerEnvironment:{setting.Key}", setting.Value }),
+        ]);
 
-    /// <summary>Lets a derived fixture change the host (e.g. a fake clock).</summary>
-    protected virtual void Configure(LocalRuntime.Functions.LocalFunctionsApplicationBuilder builder)
-    {
-    }
-
-    public async Task DisposeAsync()
-    {
-        Http.Dispose();
-        if (_app is not null)
+        // The worker's AZURE_FUNCTIONS_ENVIRONMENT is the host's environment; set per host, nothing process-wide changes.
+        builder.Environment.EnvironmentName = EnvironmentName;
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(Logs);
+        LocalRuntime.Host.Composition.AddExtensions(builder);
+        Configure(builder);
+        var host = builder.Build();
+        try
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            await host.StartAsync(timeout.Token);
         }
+        catch (Exception ex)
+        {
+            await host.DisposeAsync();
+            throw new InvalidOperationException($"The host did not start: {ex.Message}{Environment.NewLine}{Logs.Tail()}", ex);
+        }
+
+        _host = host;
+        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>The app's own settings for this fixture, as environment variables of its worker (<c>__</c> for <c>:</c>).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> WorkerSettings() => [];
+
+    /// <summary>Lets a derived fixture change the host (e.g. its clock).</summary>
+    protected virtual void Configure(LocalFunctionsHostBuilder builder)
+    {
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (_host is not null)
+        {
+            await StopHostAsync(_host);
+        }
+
+        DeleteData();
+    }
+
+    /// <summary>Stops and releases the host (its worker is gone when this returns).</summary>
+    protected virtual Task StopHostAsync(LocalFunctionsHost host) => host.DisposeAsync().AsTask();
+
+    /// <summary>The last host and worker log lines, for failure messages.</summary>
+    public string Describe(int lines = 40) => $"{Environment.NewLine}--- host log (last {lines} lines) ---{Environment.NewLine}{Logs.Tail(lines)}";
+
+    /// <summary>
+    /// The Durable client a function's <c>[DurableClient]</c> gets from this host: Microsoft's gRPC client on the host's
+    /// sidecar, configured from the very binding payload the worker receives.
+    /// </summary>
+    public DurableTaskClient CreateDurableClient()
+    {
+        var function = Host.Functions.First(f => f.Bindings.Any(b => string.Equals(b.Type, "durableClient", StringComparison.OrdinalIgnoreCase)));
+        var binding = function.Bindings.First(b => string.Equals(b.Type, "durableClient", StringComparison.OrdinalIgnoreCase));
+        var payload = Host.Services.GetRequiredService<DurableExtension>().BindInput(binding, new InvocationContext(function, Guid.NewGuid().ToString(), null));
+        using var document = JsonDocument.Parse(payload.String);
+        var hub = document.RootElement.GetProperty("taskHubName").GetString()!;
+        var address = document.RootElement.GetProperty("rpcBaseUrl").GetString()!;
+        var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("Durable-TaskHub", hub);
+        var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpClient = http, DisposeHttpClient = true });
+        return new GrpcDurableTaskClient(hub, new GrpcDurableTaskClientOptions { Channel = channel }, NullLogger.Instance);
     }
 
     /// <summary>Posts JSON text with a content type.</summary>
@@ -59,35 +148,22 @@ public class AppHost : IAsyncLifetime
     public async Task<string> SubmitAsync(string json)
     {
         using var response = await PostAsync("/api/workflows", json);
-        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"submit: {(int)response.StatusCode} {text}{Describe()}");
+        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
     }
 
     /// <summary>GET /api/workflows/{id}.</summary>
     public Task<JsonElement> GetWorkflowAsync(string id) => Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{id}");
 
     /// <summary>Waits (with a deadline) until the workflow's status is no longer pending/running/suspended.</summary>
-    public async Task<JsonElement> WaitForWorkflowAsync(string id, Action? whileWaiting = null, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            var workflow = await GetWorkflowAsync(id);
-            if (workflow.GetProperty("status").GetString() is not ("pending" or "running" or "suspended"))
-            {
-                return workflow;
-            }
+    public Task<JsonElement> WaitForWorkflowAsync(string id, Action? whileWaiting = null, TimeSpan? within = null) =>
+        WaitUntilAsync(id, w => w.GetProperty("status").GetString() is not ("pending" or "running" or "suspended"), within, whileWaiting);
 
-            Assert.True(DateTime.UtcNow < deadline, $"Workflow {id} did not finish in time: {workflow}");
-            whileWaiting?.Invoke();
-            await Task.Delay(10);
-        }
-    }
-
-    /// <summary>Waits (with a deadline) until a condition on the workflow holds.</summary>
-    public async Task<JsonElement> WaitUntilAsync(string id, Func<JsonElement, bool> condition, TimeSpan? within = null)
+    /// <summary>Waits (with a deadline) until a condition on the workflow holds; <paramref name="whileWaiting"/> runs between polls.</summary>
+    public async Task<JsonElement> WaitUntilAsync(string id, Func<JsonElement, bool> condition, TimeSpan? within = null, Action? whileWaiting = null)
     {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        var deadline = DateTime.UtcNow + (within ?? DefaultWait);
         while (true)
         {
             var workflow = await GetWorkflowAsync(id);
@@ -96,7 +172,8 @@ public class AppHost : IAsyncLifetime
                 return workflow;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"Workflow {id} never reached the expected state: {workflow}");
+            Assert.True(DateTime.UtcNow < deadline, $"Workflow {id} never reached the expected state: {workflow}{Describe()}");
+            whileWaiting?.Invoke();
             await Task.Delay(10);
         }
     }
@@ -104,7 +181,7 @@ public class AppHost : IAsyncLifetime
     /// <summary>Polls a status URL until it answers 200 or the deadline passes.</summary>
     public async Task<JsonElement> PollUntilDoneAsync(string statusUrl, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        var deadline = DateTime.UtcNow + (within ?? DefaultWait);
         while (true)
         {
             using var response = await Http.GetAsync(statusUrl);
@@ -114,8 +191,20 @@ public class AppHost : IAsyncLifetime
             }
 
             Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-            Assert.True(DateTime.UtcNow < deadline, $"{statusUrl} did not finish in time.");
+            Assert.True(DateTime.UtcNow < deadline, $"{statusUrl} did not finish in time.{Describe()}");
             await Task.Delay(20);
+        }
+    }
+
+    private void DeleteData()
+    {
+        try
+        {
+            Directory.Delete(DataPath, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file a dying process still held: the temp folder is the OS's to clean.
         }
     }
 }

@@ -1,14 +1,41 @@
-using LocalRuntime.Functions;
+using LocalRuntime.Functions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ServerlessTasks.Tests;
 
-/// <summary>The app on a fake clock: durable timers, retry back-off and timeouts fire when a test advances it.</summary>
-public sealed class FakeClockAppHost : AppHost
+/// <summary>
+/// The app on a host whose clock is fake: durable time (orchestrations' <c>CurrentUtcDateTime</c>, durable timers, so
+/// task timeouts, delays, approval windows and retry back-off) moves only when a test advances it. The worker process
+/// keeps the real clock, so the two drift apart by design: the app's HLC accepts remote stamps up to a week ahead here
+/// (in a deployment both sides read one clock and the default one minute applies).
+/// </summary>
+public class FakeClockAppHost : AppHost
 {
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    /// <summary>Durable time; it starts at the real time so both clocks begin together.</summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
-    protected override void Configure(LocalFunctionsApplicationBuilder builder) =>
+    /// <summary>The later of durable and real time: a time still in the future for both the worker's checks and the orchestrations.</summary>
+    public DateTimeOffset LaterOfBothClocks => Clock.GetUtcNow() > DateTimeOffset.UtcNow ? Clock.GetUtcNow() : DateTimeOffset.UtcNow;
+
+    protected override IEnumerable<KeyValuePair<string, string>> WorkerSettings() =>
+        [new("Hlc__MaxOffset", "7.00:00:00")];
+
+    protected override void Configure(LocalFunctionsHostBuilder builder) =>
         builder.Services.AddSingleton<TimeProvider>(Clock);
+
+    /// <summary>
+    /// Stops the host while durable time keeps moving: the host's own drain and grace periods run on its clock, and a
+    /// stop waiting for in-flight work would otherwise wait for a fake clock nobody advances.
+    /// </summary>
+    protected override async Task StopHostAsync(LocalFunctionsHost host)
+    {
+        var stop = host.DisposeAsync().AsTask();
+        while (await Task.WhenAny(stop, Task.Delay(100)) != stop)
+        {
+            Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        await stop;
+    }
 }

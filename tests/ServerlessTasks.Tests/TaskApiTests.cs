@@ -8,7 +8,7 @@ public class TaskApiTests(AppHost host) : IClassFixture<AppHost>
 {
     private async Task<JsonElement> WaitForTaskAsync(string taskId, Func<JsonElement, bool> condition)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + AppHost.DefaultWait;
         while (true)
         {
             using var response = await host.Http.GetAsync($"/api/tasks/{taskId}");
@@ -21,7 +21,7 @@ public class TaskApiTests(AppHost host) : IClassFixture<AppHost>
                 }
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"Task {taskId} never reached the expected state.");
+            Assert.True(DateTime.UtcNow < deadline, $"Task {taskId} never reached the expected state.{host.Describe()}");
             await Task.Delay(10);
         }
     }

@@ -35,7 +35,7 @@ public class WorkflowShapeTests(AppHost host) : IClassFixture<AppHost>
         tasks.Add(new { task_id = "sink", task_type = "echo", payload = -1, dependencies = Enumerable.Range(0, middle).Select(i => $"m{i}").ToArray() });
         var id = await host.SubmitAsync(JsonSerializer.Serialize(new { workflow_id = "large-1", tasks }));
 
-        var workflow = await host.WaitForWorkflowAsync(id, within: TimeSpan.FromSeconds(60));
+        var workflow = await host.WaitForWorkflowAsync(id, within: TimeSpan.FromSeconds(120));
 
         Assert.Equal("completed", workflow.GetProperty("status").GetString());
         Assert.Equal(middle + 2, workflow.GetProperty("counts").GetProperty("completed").GetInt32());

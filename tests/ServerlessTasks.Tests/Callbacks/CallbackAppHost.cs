@@ -1,28 +1,24 @@
-using LocalRuntime.Functions;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
-
 namespace ServerlessTasks.Tests.Callbacks;
 
-/// <summary>The app on a fake clock with a known signing secret and short, bounded delivery settings.</summary>
-public sealed class CallbackAppHost : AppHost
+/// <summary>
+/// The app on a fake durable clock (back-off between delivery attempts is a durable timer) with a known signing secret
+/// and short, bounded delivery settings. The per-attempt timeout runs on the worker's real clock (15 s, the least the
+/// app allows); webhook timestamps are the worker's real time.
+/// </summary>
+public sealed class CallbackAppHost : FakeClockAppHost
 {
     public const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    /// <summary>The per-attempt timeout the fixture configures.</summary>
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(15);
 
-    protected override void Configure(LocalFunctionsApplicationBuilder builder)
-    {
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development",
-            ["Webhooks:Secrets"] = Secret,
-            ["Webhooks:MaxAttempts"] = "3",
-            ["Webhooks:InitialDelaySeconds"] = "2",
-            ["Webhooks:MaxDelaySeconds"] = "10",
-            ["Webhooks:TimeoutSeconds"] = "20",
-        });
-        builder.Services.AddSingleton<TimeProvider>(Clock);
-    }
+    protected override IEnumerable<KeyValuePair<string, string>> WorkerSettings() =>
+    [
+        .. base.WorkerSettings(),
+        new("Webhooks__Secrets", Secret),
+        new("Webhooks__MaxAttempts", "3"),
+        new("Webhooks__InitialDelaySeconds", "2"),
+        new("Webhooks__MaxDelaySeconds", "10"),
+        new("Webhooks__TimeoutSeconds", AttemptTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    ];
 }

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using ServerlessTasks.Activities.Callbacks;
 using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Functions.Callbacks;
@@ -10,10 +11,14 @@ using ServerlessTasks.Webhooks;
 
 namespace ServerlessTasks.Tests.Callbacks;
 
-/// <summary>Callbacks for task events and tasks' own callbacks, against a real receiver on loopback.</summary>
+/// <summary>
+/// Callbacks for task events and tasks' own callbacks, against a real receiver on loopback. A few tests run the app's
+/// callback classes in this process (their behaviour is not reachable from outside) against the host's real Durable
+/// client: the same gRPC client a function's <c>[DurableClient]</c> gets.
+/// </summary>
 public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture<CallbackAppHost>
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(45);
 
     private void Tick() => host.Clock.Advance(TimeSpan.FromSeconds(1));
 
@@ -26,10 +31,30 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     private static string? TaskIdOf(JsonElement element) =>
         element.TryGetProperty("task_id", out var taskId) ? taskId.GetString() : null;
 
-    private void AssertVerified(ReceivedWebhook received) =>
+    /// <summary>Signatures verify against the sender's clock (real time: the worker's, or this process's for the in-process sends).</summary>
+    private static void AssertVerified(ReceivedWebhook received) =>
         Assert.True(
-            StandardWebhooks.IsValid(CallbackAppHost.Secret, received.Id, received.Timestamp, received.Signature, received.Body, host.Clock),
+            StandardWebhooks.IsValid(CallbackAppHost.Secret, received.Id, received.Timestamp, received.Signature, received.Body, TimeProvider.System),
             $"signature of request {received.Number} did not verify");
+
+    /// <summary>
+    /// The app's services as its worker composes them, in this process, on <paramref name="clock"/>: for running its
+    /// callback classes directly (in-memory stores; the Durable client comes from the host).
+    /// </summary>
+    private static ServiceProvider AppServices(TimeProvider clock)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development",
+            ["TaskIndex:Provider"] = "memory",
+            ["Webhooks:Secrets"] = CallbackAppHost.Secret,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddServerlessTasks(configuration);
+        return services.BuildServiceProvider();
+    }
 
     private async Task<IReadOnlyList<JsonElement>> WaitForDeliveredEventsAsync(string workflowId, int count) =>
         await Eventually.ReturnsAsync(
@@ -37,12 +62,13 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
                 .GetProperty("events").EnumerateArray().ToList(),
             events => events.Count(e => e.GetProperty("kind").GetString() == "callback_delivered") >= count,
             Within,
-            Tick);
+            Tick,
+            host.Describe);
 
     [Fact]
     public async Task WorkflowSubscribedToTaskEvents_GetsEachOnceSignedAndStampedAsJournaled()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var id = await host.SubmitAsync($$$"""
             {"tasks":[
               {"task_id":"pay","task_type":"fail","max_retries":0},
@@ -88,7 +114,7 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     [Fact]
     public async Task TaskOwnCallbackInsideWorkflow_ReportsThatTasksOutcomeOnly()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var id = await host.SubmitAsync($$$"""
             {"tasks":[
               {"task_id":"a","task_type":"echo","payload":{"n":1}},
@@ -112,7 +138,8 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
             () => host.GetWorkflowAsync(id),
             w => w.GetProperty("task_callbacks").GetProperty("delivered").GetInt32() == 2,
             Within,
-            Tick);
+            Tick,
+            host.Describe);
         Assert.Equal(2, workflow.GetProperty("task_callbacks").GetProperty("total").GetInt32());
         Assert.False(workflow.TryGetProperty("callback", out _)); // the workflow itself has none
         var tasks = workflow.GetProperty("tasks").EnumerateArray().ToDictionary(t => t.GetProperty("task_id").GetString()!);
@@ -127,7 +154,7 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     {
         // The orchestrator asks for its completion callback as its last step, so the send can race the final
         // checkpoint. Make the race certain: send a completion callback for a workflow that is still waiting.
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var id = await host.SubmitAsync("""{"tasks":[{"task_id":"review","task_type":"approval"}]}""");
         var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         receiver.Respond = async (_, context) =>
@@ -135,11 +162,12 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
             seen.TrySetResult((await host.GetWorkflowAsync(id)).GetProperty("status").GetString());
             context.Response.StatusCode = 200;
         };
-        var services = host.App.Services;
+        await using var services = AppServices(TimeProvider.System);
+        await using var client = host.CreateDurableClient();
         var activities = ActivatorUtilities.CreateInstance<CallbackActivities>(services);
         var delivery = new CallbackDelivery($"callback:{id}:completed", "msg_test", id, receiver.Url(), "{}", 1, 1, 1) { AwaitFinalState = true };
 
-        var send = activities.SendCallback(new CallbackAttempt(delivery, 1), services.GetRequiredService<DurableTaskClient>(), CancellationToken.None);
+        var send = activities.SendCallback(new CallbackAttempt(delivery, 1), client, CancellationToken.None);
         // Bounded negative check: a send that does not wait reaches the receiver within milliseconds.
         Assert.NotSame(seen.Task, await Task.WhenAny(seen.Task, Task.Delay(TimeSpan.FromMilliseconds(500))));
         using (var approve = await host.PostAsync($"/api/workflows/{id}/events/approval:review", "{}"))
@@ -155,14 +183,17 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     [Fact]
     public async Task CompletionCallback_WaitForFinalStateIsBounded()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var id = await host.SubmitAsync("""{"tasks":[{"task_id":"review","task_type":"approval"}]}""");
-        var services = host.App.Services;
+        // The activity's own clock (the worker's, in a deployment) is faked here; the host's clock stays put.
+        var activityClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var services = AppServices(activityClock);
+        await using var client = host.CreateDurableClient();
         var activities = ActivatorUtilities.CreateInstance<CallbackActivities>(services);
         var delivery = new CallbackDelivery($"callback:{id}:completed", "msg_test", id, receiver.Url(), "{}", 1, 1, 1) { AwaitFinalState = true };
 
-        var send = activities.SendCallback(new CallbackAttempt(delivery, 1), services.GetRequiredService<DurableTaskClient>(), CancellationToken.None);
-        await Eventually.ReturnsAsync(() => Task.FromResult(send.IsCompleted), done => done, Within, () => host.Clock.Advance(CallbackDelivery.FinalStateWait / 4));
+        var send = activities.SendCallback(new CallbackAttempt(delivery, 1), client, CancellationToken.None);
+        await Eventually.ReturnsAsync(() => Task.FromResult(send.IsCompleted), done => done, Within, () => activityClock.Advance(CallbackDelivery.FinalStateWait / 4));
 
         Assert.Equal(CallbackAttemptOutcome.Delivered, (await send).Outcome);
         Assert.Equal("running", (await host.GetWorkflowAsync(id)).GetProperty("status").GetString());
@@ -172,7 +203,7 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     [Fact]
     public async Task SingleTask_SubscribedToStart_GetsStartThenCompletion()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var taskId = $"ev-{Guid.NewGuid():N}";
         using var response = await host.PostAsync("/api/tasks",
             $$$"""{"task_id":"{{{taskId}}}","task_type":"echo","payload":3,"callback":{"url":"{{{receiver.Url()}}}","events":["task_started","completed"]}}""");
@@ -182,7 +213,8 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
             async () => (await host.Http.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}/events")).GetProperty("events").EnumerateArray().ToList(),
             e => e.Count(x => x.GetProperty("kind").GetString() == "callback_delivered") == 2,
             Within,
-            Tick);
+            Tick,
+            host.Describe);
 
         var bodies = receiver.Received.Select(Body).ToList();
         Assert.Equal([$"completed/{taskId}/completed", $"task_started/{taskId}/running"], bodies.Select(Describe).Order(StringComparer.Ordinal));
@@ -194,7 +226,7 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     [Fact]
     public async Task WideWorkflow_EveryTaskCompletedCallbackArrivesExactlyOnce()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var tasks = string.Join(",", Enumerable.Range(0, 120).Select(i => $$"""{"task_id":"t{{i}}","task_type":"echo","payload":{{i}}}"""));
         var id = await host.SubmitAsync($$$"""{"tasks":[{{{tasks}}}],"callback":{"url":"{{{receiver.Url()}}}","events":["task_completed","completed"]}}""");
 
@@ -212,22 +244,26 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     [Fact]
     public async Task FanOut_StartsEveryDeliveryOnce_EvenWhenHandedOverTwice()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var workflowId = $"fan-{Guid.NewGuid():N}";
         var notices = Enumerable.Range(0, CallbackFanOutOrchestrator.ChunkSize + 50)
             .Select(i => new CallbackNotice(workflowId, $"t{i}", "task_completed", receiver.Url(), "tok", "completed", null, null, null, host.Clock.GetUtcNow(),
                 $"callback:{workflowId}:task_completed:t{i}", CallbackSlots.Of(ServerlessTasks.Domain.Model.CallbackEventKind.TaskCompleted, ownCallback: false)))
             .ToList();
-        var client = host.App.Services.GetRequiredService<DurableTaskClient>();
+        // Handed over as the index activity does (through the host's Durable client); the fan-out and its deliveries run
+        // in the worker. The second start here uses this process's own (empty) store, so only the durable instances,
+        // which already exist, can stop it from starting them again.
+        await using var client = host.CreateDurableClient();
+        await using var services = AppServices(TimeProvider.System);
 
         await CallbackDeliveries.StartFanOutAsync(client, notices, CancellationToken.None);
         await CallbackDeliveries.StartFanOutAsync(client, notices, CancellationToken.None); // a batch sent again
         var fanOut = await client.WaitForInstanceCompletionAsync(CallbackDeliveries.FanOutInstanceId(notices), getInputsAndOutputs: true).WaitAsync(Within);
-        var again = await ActivatorUtilities.CreateInstance<CallbackDeliveries>(host.App.Services).StartManyAsync(notices, client, CancellationToken.None);
+        var again = await ActivatorUtilities.CreateInstance<CallbackDeliveries>(services).StartManyAsync(notices, client, CancellationToken.None);
 
         Assert.Equal(notices.Count, fanOut.ReadOutputAs<int>());
         Assert.Equal(0, again);
-        await Eventually.ReturnsAsync(() => Task.FromResult(receiver.Received.Select(r => r.Id).Distinct().Count()), n => n >= notices.Count, Within, Tick);
+        await Eventually.ReturnsAsync(() => Task.FromResult(receiver.Received.Select(r => r.Id).Distinct().Count()), n => n >= notices.Count, Within, Tick, host.Describe);
         Assert.Equal(notices.Count, receiver.Received.Select(r => r.Id).Distinct().Count());
         Assert.All(receiver.Received, AssertVerified);
     }
@@ -235,8 +271,10 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     [Fact]
     public async Task TaskFailedByItsDeadlineBeforeDispatch_IsJournaledAndItsCallbacksGoOut()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
-        var deadline = host.Clock.GetUtcNow().AddSeconds(60).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
+        // In the future for the worker's check at submit (real clock) and for the orchestration (durable time).
+        var deadlineAt = host.LaterOfBothClocks.AddSeconds(60);
+        var deadline = deadlineAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var id = await host.SubmitAsync($$$"""
             {"tasks":[
               {"task_id":"gate","task_type":"approval"},
@@ -248,7 +286,7 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
             async () => (await host.Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{id}/events")).GetProperty("events").GetArrayLength(),
             n => n >= 3, // submitted, gate ready, gate dispatched: the approval waits
             Within);
-        host.Clock.Advance(TimeSpan.FromSeconds(120));
+        host.Clock.Advance(deadlineAt - host.Clock.GetUtcNow() + TimeSpan.FromSeconds(60));
         using (var approve = await host.PostAsync($"/api/workflows/{id}/events/approval:gate", "{}"))
         {
             Assert.Equal(HttpStatusCode.Accepted, approve.StatusCode);
@@ -271,7 +309,7 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     public async Task DeliveryIds_OfDifferentWorkflowsNeverCollide_EvenWithColonsInIds()
     {
         // "x:task:t"'s completion and task "t" of workflow "x" with its own callback once shared one delivery id.
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var x = $"x{Guid.NewGuid():N}";
         var first = await host.SubmitAsync($$$"""{"workflow_id":"{{{x}}}:task:t","tasks":[{"task_id":"a","task_type":"echo"}],"callback":{"url":"{{{receiver.Url("/first")}}}"}}""");
         await WaitForDeliveredEventsAsync(first, 1);
@@ -285,7 +323,7 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     [Fact]
     public async Task CallbackWithoutCompleted_ShowsNoCompletionState()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var id = await host.SubmitAsync($$$"""{"tasks":[{"task_id":"a","task_type":"echo"}],"callback":{"url":"{{{receiver.Url()}}}","events":["task_completed"]}}""");
 
         await WaitForDeliveredEventsAsync(id, 1);
@@ -298,7 +336,7 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     [Fact]
     public async Task SingleTaskCompletion_CarriesTheFinalStamp_AndItsDeliveryIsJournaledAfterIt()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var taskId = $"st-{Guid.NewGuid():N}";
         using (var response = await host.PostAsync("/api/tasks", $$$"""{"task_id":"{{{taskId}}}","task_type":"echo","callback":{"url":"{{{receiver.Url()}}}"}}"""))
         {
@@ -309,7 +347,8 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
             async () => (await host.Http.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}/events")).GetProperty("events").EnumerateArray().ToList(),
             e => e.Any(x => x.GetProperty("kind").GetString() == "callback_delivered"),
             Within,
-            Tick);
+            Tick,
+            host.Describe);
 
         var body = Body(Assert.Single(receiver.Received));
         var completed = events.Single(e => e.GetProperty("kind").GetString() == "completed");
@@ -320,7 +359,7 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     [Fact]
     public async Task CancelDuringFanOut_NothingDispatchedAfterTheCancel_OneTerminalCallback()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
         var waits = string.Join(",", Enumerable.Range(0, 20).Select(i => $$"""{"task_id":"w{{i}}","task_type":"approval"}"""));
         var all = string.Join(",", Enumerable.Range(0, 20).Select(i => $"\"w{i}\""));
         var id = await host.SubmitAsync($$$"""

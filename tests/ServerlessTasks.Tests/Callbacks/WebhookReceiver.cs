@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 
 namespace ServerlessTasks.Tests.Callbacks;
 
-/// <summary>One request the receiver saw.</summary>
-public sealed record ReceivedWebhook(int Number, string Path, string? Id, string? Timestamp, string? Signature, byte[] Body)
+/// <summary>One request the receiver saw; <paramref name="ReceivedAt"/> is the receiver's clock (a test's durable time) at receipt.</summary>
+public sealed record ReceivedWebhook(int Number, string Path, string? Id, string? Timestamp, string? Signature, byte[] Body, DateTimeOffset ReceivedAt)
 {
     public long TimestampSeconds => long.Parse(Timestamp!, System.Globalization.CultureInfo.InvariantCulture);
 }
@@ -19,10 +19,15 @@ public sealed record ReceivedWebhook(int Number, string Path, string? Id, string
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly TimeProvider _clock;
     private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
     private int _count;
 
-    private WebhookReceiver(WebApplication app) => _app = app;
+    private WebhookReceiver(WebApplication app, TimeProvider clock)
+    {
+        _app = app;
+        _clock = clock;
+    }
 
     /// <summary>Decides the answer to request n (1-based); the default answers 200.</summary>
     public Func<ReceivedWebhook, HttpContext, Task> Respond { get; set; } = (_, context) =>
@@ -37,13 +42,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public string Url(string path = "/hook") => new Uri(BaseUrl, path).ToString();
 
-    public static async Task<WebhookReceiver> StartAsync()
+    /// <summary>Starts a receiver; <paramref name="clock"/> stamps <see cref="ReceivedWebhook.ReceivedAt"/> (real time by default).</summary>
+    public static async Task<WebhookReceiver> StartAsync(TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
+        var receiver = new WebhookReceiver(app, clock ?? TimeProvider.System);
         app.Run(receiver.HandleAsync);
         await app.StartAsync();
         receiver.BaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -57,7 +63,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var headers = context.Request.Headers;
         var received = new ReceivedWebhook(
             Interlocked.Increment(ref _count), context.Request.Path, headers["webhook-id"].FirstOrDefault(), headers["webhook-timestamp"].FirstOrDefault(),
-            headers["webhook-signature"].FirstOrDefault(), buffer.ToArray());
+            headers["webhook-signature"].FirstOrDefault(), buffer.ToArray(), _clock.GetUtcNow());
         _received.Enqueue(received);
         await Respond(received, context);
     }

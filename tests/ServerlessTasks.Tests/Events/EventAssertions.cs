@@ -24,9 +24,9 @@ public static class EventAssertions
     }
 
     /// <summary>Polls until the journal holds the workflow's completion events for every task (with a deadline).</summary>
-    public static async Task<IReadOnlyList<EventRow>> WaitForEventsAsync(HttpClient http, string workflowId, int tasks, TimeSpan? within = null)
+    public static async Task<IReadOnlyList<EventRow>> WaitForEventsAsync(HttpClient http, string workflowId, int tasks, TimeSpan? within = null, Func<int, string>? describe = null)
     {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        var deadline = DateTime.UtcNow + (within ?? AppHost.DefaultWait);
         while (true)
         {
             using var response = await http.GetAsync($"/api/workflows/{workflowId}/events");
@@ -40,7 +40,7 @@ public static class EventAssertions
                 }
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"The events of {workflowId} did not arrive in time.");
+            Assert.True(DateTime.UtcNow < deadline, $"The events of {workflowId} did not arrive in time.{describe?.Invoke(40)}");
             await Task.Delay(20);
         }
     }

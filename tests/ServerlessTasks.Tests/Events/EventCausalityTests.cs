@@ -1,8 +1,10 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using ServerlessTasks.Domain.Clock;
 
 namespace ServerlessTasks.Tests.Events;
 
+/// <summary>HLC order of the journal across a restart of the host (and its worker) on the same stores.</summary>
 public sealed class EventCausalityTests : IDisposable
 {
     private const string Chain = """
@@ -26,19 +28,19 @@ public sealed class EventCausalityTests : IDisposable
     {
         Directory.CreateDirectory(_folder);
         IReadOnlyList<EventRow> before;
-        await using (var first = await SqliteAppHost.StartAsync(_folder, "--Hlc:NodeId", "node-1"))
+        await using (var first = await SqliteAppHost.StartAsync(_folder, NodeId("node-1")))
         {
             await SubmitAsync(first.Http, "chain-1");
-            before = await EventAssertions.WaitForEventsAsync(first.Http, "chain-1", tasks: 3);
+            before = await EventAssertions.WaitForEventsAsync(first.Http, "chain-1", tasks: 3, describe: first.Describe);
         }
 
-        await using var second = await SqliteAppHost.StartAsync(_folder, "--Hlc:NodeId", "node-2");
+        await using var second = await SqliteAppHost.StartAsync(_folder, NodeId("node-2"));
         var restored = await second.Http.GetAsync("/api/workflows/chain-1/events");
         Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
         Assert.Equal(before.Select(e => e.Hlc), (await EventAssertions.GetWorkflowEventsAsync(second.Http, "chain-1")).Select(e => e.Hlc));
 
         await SubmitAsync(second.Http, "chain-2");
-        var after = await EventAssertions.WaitForEventsAsync(second.Http, "chain-2", tasks: 3);
+        var after = await EventAssertions.WaitForEventsAsync(second.Http, "chain-2", tasks: 3, describe: second.Describe);
 
         EventAssertions.AssertCausal(before, Dependencies);
         EventAssertions.AssertCausal(after, Dependencies);
@@ -55,19 +57,27 @@ public sealed class EventCausalityTests : IDisposable
     [Fact]
     public async Task HostClock_AfterRestart_NeverBelowPersistedHighWaterMark()
     {
+        // The first run's durable time is an hour ahead, and its worker accepts stamps that far ahead: the host clock's
+        // high-water mark, persisted with the events, ends an hour ahead of real time. After a restart on the real clock,
+        // the worker's first own stamp can only exceed it if the clock was restored from the journal.
         Directory.CreateDirectory(_folder);
         HlcTimestamp persisted;
-        await using (var first = await SqliteAppHost.StartAsync(_folder))
+        var ahead = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
+        await using (var first = await SqliteAppHost.StartAsync(_folder, new Dictionary<string, string> { ["Hlc__NodeId"] = "node-1", ["Hlc__MaxOffset"] = "02:00:00" }, ahead))
         {
             await SubmitAsync(first.Http, "mark-1");
-            var events = await EventAssertions.WaitForEventsAsync(first.Http, "mark-1", tasks: 3);
+            var events = await EventAssertions.WaitForEventsAsync(first.Http, "mark-1", tasks: 3, describe: first.Describe);
             persisted = events.Max(e => e.Hlc);
+            Assert.True(persisted.PhysicalTime > DateTimeOffset.UtcNow.AddMinutes(30), $"the first run's stamps are not ahead: {persisted}");
+            Assert.Contains(events, e => e.Kind == "started" && e.Hlc.NodeId == "node-1" && e.Hlc.PhysicalTime > DateTimeOffset.UtcNow.AddMinutes(30));
         }
 
-        await using var second = await SqliteAppHost.StartAsync(_folder);
-        var clock = (Activities.Events.HostClock)second.Services.GetService(typeof(Activities.Events.HostClock))!;
-        var stamp = await clock.NowAsync();
-        Assert.True(stamp.Packed > persisted.Packed);
+        await using var second = await SqliteAppHost.StartAsync(_folder, NodeId("node-1"));
+        await SubmitAsync(second.Http, "mark-2");
+        var after = await EventAssertions.WaitForEventsAsync(second.Http, "mark-2", tasks: 3, describe: second.Describe);
+
+        var firstOwn = after.Where(e => e.Hlc.NodeId == "node-1").MinBy(e => e.Hlc)!;
+        Assert.True(firstOwn.Hlc.Packed > persisted.Packed, $"the restarted host stamped {firstOwn.Kind} of {firstOwn.TaskId} at {firstOwn.Hlc}, below its persisted mark {persisted}");
     }
 
     public void Dispose()
@@ -81,6 +91,8 @@ public sealed class EventCausalityTests : IDisposable
             // SQLite may hold a file for a moment after the host stopped; temp is cleaned by the OS.
         }
     }
+
+    private static Dictionary<string, string> NodeId(string node) => new() { ["Hlc__NodeId"] = node };
 
     private static async Task SubmitAsync(HttpClient http, string id)
     {

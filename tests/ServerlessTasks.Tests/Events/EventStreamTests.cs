@@ -8,7 +8,7 @@ public sealed class EventStreamTests(AppHost host) : IClassFixture<AppHost>
     [Fact]
     public async Task Stream_WorkflowEvents_InHlcOrder_ResumesAfterLastEventId()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var first = await ReadAsync("/api/events/stream?workflow_id=sse-1", null, until: events => events.Count(e => e.Kind == "completed") == 2,
             afterConnect: () => host.SubmitAsync("""{"workflow_id":"sse-1","tasks":[{"task_id":"a","task_type":"echo"},{"task_id":"b","task_type":"echo","dependencies":["a"]}]}"""),
             cts.Token);
