@@ -18,7 +18,7 @@ namespace LocalRuntime.Durable.Management;
 /// parameters, JSON shapes and status codes (Microsoft's <c>HttpApiHandler</c> is the reference); errors are problem
 /// JSON, as everywhere in this host.
 /// </summary>
-public static partial class ManagementApi
+public static class ManagementApi
 {
     /// <summary>Where Durable serves it.</summary>
     public const string BasePath = "/runtime/webhooks/durabletask";
