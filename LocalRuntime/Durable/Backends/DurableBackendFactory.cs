@@ -48,6 +48,8 @@ public static class DurableBackendFactory
             ExtendedSessionIdleTimeout = options.ExtendedSessionIdleTimeout,
             // Entities get work items of their own, dispatched to the worker's entity triggers (as Durable does for isolated apps).
             UseSeparateQueueForEntityWorkItems = true,
+            // Starting an id that exists in a deduped status throws OrchestrationAlreadyExistsException (the client maps it to AlreadyExists).
+            ThrowExceptionOnInvalidDedupeStatus = true,
             LoggerFactory = loggerFactory,
         });
     }

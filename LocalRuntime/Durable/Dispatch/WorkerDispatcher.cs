@@ -32,6 +32,8 @@ internal sealed partial class WorkerDispatcher(
     TimeProvider time,
     ILogger<WorkerDispatcher> logger)
 {
+    private readonly EntityStateCache _entityStates = new(options.ExtendedSessionIdleTimeout * 2, time);
+
     /// <summary>Cancelled when the host gives up on in-flight work (after the drain deadline), not when stopping starts.</summary>
     public CancellationToken Aborted { get; init; }
 
@@ -43,7 +45,7 @@ internal sealed partial class WorkerDispatcher(
             ?? throw new InvalidOperationException("DTFx dispatched an orchestration without its instance.");
         if (!catalog.TryGetOrchestrator(state.Name, out var function))
         {
-            context.SetProperty(OrchestratorExecutionResult.ForFailure(catalog.Missing("orchestrator", state.Name), details: null));
+            context.SetProperty(Failed("OrchestratorFunctionNotFound", catalog.Missing("orchestrator", state.Name)));
             return;
         }
 
@@ -128,6 +130,14 @@ internal sealed partial class WorkerDispatcher(
             return;
         }
 
+        // Within an extended session DTFx hands the entity's state over only with the first batch and expects whoever runs the
+        // entity to keep it: the worker runs each batch from scratch, so the host keeps it between batches.
+        var metadata = context.GetProperty<WorkItemMetadata>();
+        if (metadata is { IsExtendedSession: true, IncludeState: false })
+        {
+            batch.EntityState = _entityStates.Get(instanceId);
+        }
+
         var request = EntityConverter.ToProto(batch);
         var response = await InvokeAsync(function, new TypedData { String = Base64(request) }, triggerMetadata: null, instanceId);
         if (response.Result?.Status != StatusResult.Types.Status.Success || response.ReturnValue?.DataCase != TypedData.DataOneofCase.String)
@@ -144,8 +154,13 @@ internal sealed partial class WorkerDispatcher(
             return;
         }
 
-        var result = P.EntityBatchResult.Parser.ParseFrom(Convert.FromBase64String(response.ReturnValue.String));
-        context.SetProperty(EntityConverter.ToCore(result));
+        var result = EntityConverter.ToCore(P.EntityBatchResult.Parser.ParseFrom(Convert.FromBase64String(response.ReturnValue.String)));
+        if (metadata is { IsExtendedSession: true })
+        {
+            _entityStates.Set(instanceId, result.EntityState);
+        }
+
+        context.SetProperty(result);
     }
 
     private async Task<P.OrchestratorResponse> InvokeOrchestratorAsync(
@@ -223,6 +238,20 @@ internal sealed partial class WorkerDispatcher(
             throw new SessionAbortedException($"The host is stopping; '{function.Name}' for '{instanceId}' will run again.", ex);
         }
     }
+
+    /// <summary>A failed completion that carries failure details (DTFx's own ForFailure leaves them out), so clients see why.</summary>
+    private static OrchestratorExecutionResult Failed(string errorType, string message) => new()
+    {
+        Actions =
+        [
+            new DurableTask.Core.Command.OrchestrationCompleteOrchestratorAction
+            {
+                OrchestrationStatus = OrchestrationStatus.Failed,
+                Result = message,
+                FailureDetails = new FailureDetails(errorType, message, stackTrace: null, innerFailure: null, isNonRetriable: true),
+            },
+        ],
+    };
 
     private static string Base64(IMessage message) => Convert.ToBase64String(message.ToByteArray());
 

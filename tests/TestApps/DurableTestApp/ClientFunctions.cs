@@ -19,10 +19,18 @@ public static class ClientFunctions
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(client);
-        var input = request.ContentLength > 0 ? await JsonSerializer.DeserializeAsync<JsonElement>(request.Body) : (JsonElement?)null;
+        var input = await ReadJsonAsync(request);
         var id = await client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(request.Query["id"].FirstOrDefault()));
         var payload = client.CreateHttpManagementPayload(id);
         return new AcceptedResult(payload.StatusQueryGetUri, payload);
+    }
+
+    /// <summary>The request's JSON body, or null when it has none (bodies may arrive chunked, without a length).</summary>
+    private static async Task<JsonElement?> ReadJsonAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync();
+        return text.Length == 0 ? null : JsonDocument.Parse(text).RootElement.Clone();
     }
 
     /// <summary><c>GET /api/instances/{id}</c>: the client's view of an instance (404 when unknown).</summary>
@@ -75,7 +83,7 @@ public static class ClientFunctions
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(client);
-        var input = request.ContentLength > 0 ? await JsonSerializer.DeserializeAsync<JsonElement>(request.Body) : (JsonElement?)null;
+        var input = await ReadJsonAsync(request);
         await client.Entities.SignalEntityAsync(new Microsoft.DurableTask.Entities.EntityInstanceId(name, key), operation, input);
         return new AcceptedResult();
     }
