@@ -70,6 +70,28 @@ public sealed class CrashTests
     }
 
     [Fact]
+    public async Task HungWorker_StatusRequestUnanswered_IsKilledAndRestarted()
+    {
+        await using var app = await TestHost.StartAsync(b => b.ConfigureOptions(o =>
+        {
+            o.WorkerProbeInterval = TimeSpan.FromMilliseconds(200);
+            o.WorkerProbeTimeout = TimeSpan.FromSeconds(1);
+        }));
+        var first = app.Host.Worker.ProcessId;
+
+        // SIGSTOP: the process lives and its stream stays open, but it answers nothing.
+        using (var stop = Process.Start("kill", ["-STOP", first.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await stop.WaitForExitAsync();
+        }
+
+        await Eventually.WaitAsync(() => app.Host.Worker.IsReady && app.Host.Worker.ProcessId != first, TimeSpan.FromSeconds(30), () => app.Logs.Tail());
+        Assert.False(ProcessState.IsRunning(first));
+        await app.Logs.WaitForAsync(l => l.Message.StartsWith($"The worker (pid {first}) left a WorkerStatusRequest unanswered", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+        Assert.Equal("Hello, probe", await app.Http.GetStringAsync("api/Hello?name=probe"));
+    }
+
+    [Fact]
     public async Task KillWorker_WaitingCallerCancels_StopsWaiting()
     {
         // A worker that can never start again: the restart fails (its dll is gone in a copy of the app) and the caller's token ends the wait.

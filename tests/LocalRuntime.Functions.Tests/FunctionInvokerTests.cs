@@ -92,7 +92,7 @@ public sealed class FunctionInvokerTests
     }
 
     private static FunctionInvoker CreateInvoker(IHostExtension extension) =>
-        new(null!, [extension], Microsoft.Extensions.Options.Options.Create(new LocalFunctionsHostOptions()), TimeProvider.System, NullLoggerFactory.Instance);
+        new(null!, [extension]);
 
     private static FunctionBinding Binding(string name, string type, string direction)
     {

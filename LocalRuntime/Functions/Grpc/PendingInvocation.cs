@@ -27,7 +27,10 @@ internal sealed class PendingInvocation : IValueTaskSource<InvocationResponse>
 
     public CancellationToken Cancellation { get; private set; }
 
-    public static PendingInvocation Rent(WorkerChannel channel, string invocationId, LoadedFunction function, CancellationToken cancellation)
+    /// <summary>When it was sent (<see cref="TimeProvider.GetTimestamp"/>), for the functionTimeout sweep.</summary>
+    public long StartedAt { get; private set; }
+
+    public static PendingInvocation Rent(WorkerChannel channel, string invocationId, LoadedFunction function, long startedAt, CancellationToken cancellation)
     {
         if (Pool.TryDequeue(out var pending))
         {
@@ -42,6 +45,7 @@ internal sealed class PendingInvocation : IValueTaskSource<InvocationResponse>
         pending.InvocationId = invocationId;
         pending.Function = function;
         pending.Cancellation = cancellation;
+        pending.StartedAt = startedAt;
         return pending;
     }
 

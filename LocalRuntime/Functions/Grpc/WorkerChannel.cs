@@ -37,11 +37,15 @@ internal sealed partial class WorkerChannel : IDisposable
     private TaskCompletionSource? _idle;
     private Dictionary<string, LoadedFunction> _byName = new(StringComparer.OrdinalIgnoreCase);
 
-    public WorkerChannel(string workerId, WorkerLogRouter logs, ILogger logger)
+    private readonly TimeProvider _time;
+    private ITimer? _timeoutSweep;
+
+    public WorkerChannel(string workerId, WorkerLogRouter logs, ILogger logger, TimeProvider? time = null)
     {
         WorkerId = workerId;
         _logs = logs;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>The id the worker was started with (<c>--functions-worker-id</c>) and announces in <c>StartStream</c>.</summary>
@@ -202,7 +206,7 @@ internal sealed partial class WorkerChannel : IDisposable
     public async Task<InvocationResponse> InvokeAsync(LoadedFunction function, InvocationRequest request, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
-        var pending = PendingInvocation.Rent(this, request.InvocationId, function, cancellation);
+        var pending = PendingInvocation.Rent(this, request.InvocationId, function, _timeoutSweep is null ? 0 : _time.GetTimestamp(), cancellation);
         if (!_invocations.TryAdd(request.InvocationId, pending))
         {
             PendingInvocation.Return(pending);
@@ -319,6 +323,7 @@ internal sealed partial class WorkerChannel : IDisposable
         OnRemoved();
 
         _closed.TrySetResult(reason);
+        _timeoutSweep?.Dispose();
 
         // The reader may be blocked on a worker that is gone; stop both loops.
         try
@@ -331,7 +336,43 @@ internal sealed partial class WorkerChannel : IDisposable
         }
     }
 
-    public void Dispose() => _stop.Dispose();
+    /// <summary>
+    /// Enforces host.json's <c>functionTimeout</c> with one sweep per second over the invocations in flight (no timer per
+    /// invocation): one past it is cancelled in the worker and fails with <see cref="FunctionTimeoutException"/>;
+    /// <paramref name="onTimeout"/> then recycles the worker, as the Functions host does.
+    /// </summary>
+    public void EnforceTimeout(TimeSpan timeout, Action<string, string> onTimeout)
+    {
+        var sweep = TimeSpan.FromMilliseconds(Math.Clamp(timeout.TotalMilliseconds / 4, 50, 1000));
+        _timeoutSweep = _time.CreateTimer(_ => Sweep(timeout, onTimeout), null, sweep, sweep);
+    }
+
+    public void Dispose()
+    {
+        _timeoutSweep?.Dispose();
+        _stop.Dispose();
+    }
+
+    private void Sweep(TimeSpan timeout, Action<string, string> onTimeout)
+    {
+        foreach (var (id, pending) in _invocations)
+        {
+            if (_time.GetElapsedTime(pending.StartedAt) < timeout || !_invocations.TryRemove(new KeyValuePair<string, PendingInvocation>(id, pending)))
+            {
+                continue;
+            }
+
+            var name = pending.Function.Descriptor.Name;
+            if (_handlesCancel)
+            {
+                _outbound.Writer.TryWrite(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = id } });
+            }
+
+            pending.SetException(new FunctionTimeoutException($"Invocation {id} of {name} ran past functionTimeout ({timeout})."));
+            OnRemoved();
+            onTimeout(id, name);
+        }
+    }
 
     private void CancelInvocation(PendingInvocation pending)
     {

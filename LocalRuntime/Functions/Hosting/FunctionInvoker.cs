@@ -2,31 +2,23 @@ using LocalRuntime.Functions.Extensibility;
 using LocalRuntime.Functions.Grpc;
 using LocalRuntime.Functions.Rpc;
 using LocalRuntime.Functions.Worker;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace LocalRuntime.Functions.Hosting;
 
 /// <summary>
 /// Builds and sends invocations: the trigger value, every other input binding from the extension that owns its type,
-/// host.json's <c>functionTimeout</c>; after a successful response, the output bindings through the extension that owns
+/// after a successful response, the output bindings through the extension that owns
 /// each type. HTTP triggers and <see cref="IFunctionsHost.InvokeAsync"/> both go through here.
 /// </summary>
-internal sealed partial class FunctionInvoker
+internal sealed class FunctionInvoker
 {
     private readonly WorkerSupervisor _supervisor;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly TimeSpan? _timeout;
     private readonly Dictionary<string, IHostExtension> _inputs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, IHostExtension> _outputs = new(StringComparer.OrdinalIgnoreCase);
 
-    public FunctionInvoker(WorkerSupervisor supervisor, IEnumerable<IHostExtension> extensions, IOptions<LocalFunctionsHostOptions> options, TimeProvider time, ILoggerFactory loggers)
+    public FunctionInvoker(WorkerSupervisor supervisor, IEnumerable<IHostExtension> extensions)
     {
         _supervisor = supervisor;
-        _time = time;
-        _timeout = options.Value.FunctionTimeout;
-        _logger = loggers.CreateLogger("LocalRuntime.Functions.Invocations");
         foreach (var extension in extensions)
         {
             foreach (var type in extension.InputBindingTypes)
@@ -107,29 +99,10 @@ internal sealed partial class FunctionInvoker
         return request;
     }
 
-    /// <summary>Sends <paramref name="request"/> and waits for the response, bounded by <c>functionTimeout</c>.</summary>
+    /// <summary>Sends <paramref name="request"/> and waits for the response (the channel enforces <c>functionTimeout</c>).</summary>
     /// <exception cref="FunctionTimeoutException">Past <c>functionTimeout</c>; the worker is being recycled.</exception>
-    public async Task<InvocationResponse> SendAsync(WorkerInstance worker, LoadedFunction function, InvocationRequest request, CancellationToken cancellation)
-    {
-        if (_timeout is not { } timeout)
-        {
-            return await worker.Channel.InvokeAsync(function, request, cancellation).ConfigureAwait(false);
-        }
-
-        using var deadline = new CancellationTokenSource(timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellation);
-        try
-        {
-            return await worker.Channel.InvokeAsync(function, request, linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellation.IsCancellationRequested)
-        {
-            var message = $"Invocation {request.InvocationId} of {function.Descriptor.Name} ran past functionTimeout ({timeout}).";
-            LogTimedOut(_logger, request.InvocationId, function.Descriptor.Name, timeout);
-            _ = _supervisor.RecycleAsync(message);
-            throw new FunctionTimeoutException(message);
-        }
-    }
+    public static Task<InvocationResponse> SendAsync(WorkerInstance worker, LoadedFunction function, InvocationRequest request, CancellationToken cancellation) =>
+        worker.Channel.InvokeAsync(function, request, cancellation);
 
     /// <summary>Writes the output bindings an extension owns, after a successful response (<c>$return</c> from the return value).</summary>
     public async Task WriteOutputsAsync(InvocationResponse response, InvocationContext context, CancellationToken cancellation)
@@ -158,6 +131,4 @@ internal sealed partial class FunctionInvoker
         }
     }
 
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Error, Message = "Invocation {InvocationId} of {FunctionName} ran past functionTimeout ({Timeout}); cancelled, and the worker is being recycled.")]
-    private static partial void LogTimedOut(ILogger logger, string invocationId, string functionName, TimeSpan timeout);
 }

@@ -39,6 +39,12 @@ public sealed class LocalFunctionsHostOptions
     /// <summary>After this many consecutive failed starts or quick exits the host gives up and stops, as the Functions host recycles itself.</summary>
     public int MaxConsecutiveRestarts { get; set; } = 10;
 
+    /// <summary>How often the worker is sent a <c>WorkerStatusRequest</c> (liveness probe).</summary>
+    public TimeSpan WorkerProbeInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A worker that leaves a status request unanswered this long is taken as hung and restarted.</summary>
+    public TimeSpan WorkerProbeTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The largest request body the public listener accepts (Functions' default: 100 MB).</summary>
     public long MaxRequestBodySize { get; set; } = 104_857_600;
 

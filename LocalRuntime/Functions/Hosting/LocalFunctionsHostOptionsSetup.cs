@@ -52,6 +52,9 @@ internal sealed class LocalFunctionsHostOptionsSetup(IConfiguration configuratio
         Positive(options.WorkerStartupTimeout, nameof(options.WorkerStartupTimeout));
         Positive(options.WorkerTerminateGracePeriod, nameof(options.WorkerTerminateGracePeriod));
         Positive(options.MaxRestartDelay, nameof(options.MaxRestartDelay));
+        Positive(options.WorkerProbeInterval, nameof(options.WorkerProbeInterval));
+        Positive(options.WorkerProbeTimeout, nameof(options.WorkerProbeTimeout));
+        Positive(options.DrainTimeout, nameof(options.DrainTimeout));
         if (options.InitialRestartDelay < TimeSpan.Zero || options.InitialRestartDelay > options.MaxRestartDelay)
         {
             failures.Add($"InitialRestartDelay must be between 0 and MaxRestartDelay ({options.MaxRestartDelay}).");

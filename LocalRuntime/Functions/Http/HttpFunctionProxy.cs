@@ -120,7 +120,7 @@ internal sealed partial class HttpFunctionProxy : IDisposable
         Exception? failure = null;
         try
         {
-            response = await _invoker.SendAsync(worker, loaded, request, http.RequestAborted);
+            response = await FunctionInvoker.SendAsync(worker, loaded, request, http.RequestAborted);
         }
         catch (Exception ex) when (ex is WorkerUnavailableException or OperationCanceledException or FunctionTimeoutException)
         {

@@ -105,19 +105,6 @@ internal sealed partial class WorkerSupervisor : IWorkerProcess, IAsyncDisposabl
         return await current.Channel.ProbeAsync(cancellation).ConfigureAwait(false);
     }
 
-    /// <summary>Kills the current worker (e.g. one running an invocation past <c>functionTimeout</c>); the monitor restarts it.</summary>
-    public async Task RecycleAsync(string reason)
-    {
-        var current = Volatile.Read(ref _current);
-        if (current is null)
-        {
-            return;
-        }
-
-        LogRecycling(_logger, current.Process.ProcessId, reason);
-        await current.Process.KillAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(false);
-    }
-
     /// <summary>
     /// The orderly stop: new callers are refused, invocations in flight get up to <see cref="LocalFunctionsHostOptions.DrainTimeout"/>,
     /// the worker is sent <c>WorkerTerminate</c> and killed if it outlives the grace period.
@@ -232,15 +219,25 @@ internal sealed partial class WorkerSupervisor : IWorkerProcess, IAsyncDisposabl
     private async Task<WorkerInstance> LaunchAsync(CancellationToken cancellation)
     {
         var workerId = Guid.NewGuid().ToString();
-        var channel = new WorkerChannel(workerId, _logs, _logger);
+        var channel = new WorkerChannel(workerId, _logs, _logger, _time);
         _connections.Expect(channel);
         WorkerProcess? process = null;
-        var started = _time.GetTimestamp();
+        var startedAt = _time.GetTimestamp();
         try
         {
             process = await WorkerProcess.StartAsync(_spawner, CreateStartInfo(workerId, Guid.NewGuid().ToString()), workerId, _console).ConfigureAwait(false);
             Interlocked.Increment(ref _startCount);
             LogWorkerStarted(_logger, process.ProcessId, workerId);
+            if (_options.FunctionTimeout is { } functionTimeout)
+            {
+                var started = process;
+                channel.EnforceTimeout(functionTimeout, (invocationId, functionName) =>
+                {
+                    LogTimedOut(_logger, invocationId, functionName, functionTimeout, started.ProcessId);
+                    _ = started.KillAsync(TimeSpan.FromSeconds(5), _time);
+                });
+            }
+
             using var timeout = new CancellationTokenSource(_options.WorkerStartupTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellation, _stopping.Token);
             var exitedEarly = process.Exited.ContinueWith(
@@ -260,7 +257,7 @@ internal sealed partial class WorkerSupervisor : IWorkerProcess, IAsyncDisposabl
                 throw new TimeoutException($"The worker (pid {process.ProcessId}) did not connect and load its functions within {_options.WorkerStartupTimeout}.");
             }
 
-            LogWorkerReady(_logger, process.ProcessId, functions.Count, _time.GetElapsedTime(started).TotalMilliseconds);
+            LogWorkerReady(_logger, process.ProcessId, functions.Count, _time.GetElapsedTime(startedAt).TotalMilliseconds);
             return new WorkerInstance(process, channel, functions, _time.GetUtcNow());
         }
         catch (Exception ex)
@@ -314,7 +311,11 @@ internal sealed partial class WorkerSupervisor : IWorkerProcess, IAsyncDisposabl
         var consecutive = 0;
         while (true)
         {
+            using var probing = new CancellationTokenSource();
+            var probe = ProbeLoopAsync(instance, probing.Token);
             var exited = await Task.WhenAny(instance.Process.Exited, instance.Channel.Closed).ConfigureAwait(false);
+            await probing.CancelAsync().ConfigureAwait(false);
+            await probe.ConfigureAwait(false);
 
             // Newcomers wait for the next worker from here on; then everything in flight fails at once.
             Volatile.Write(ref _ready, new TaskCompletionSource<WorkerInstance>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -376,6 +377,42 @@ internal sealed partial class WorkerSupervisor : IWorkerProcess, IAsyncDisposabl
                     consecutive++;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The liveness probe: a <c>WorkerStatusRequest</c> every <see cref="LocalFunctionsHostOptions.WorkerProbeInterval"/>; a
+    /// worker that leaves one unanswered for <see cref="LocalFunctionsHostOptions.WorkerProbeTimeout"/> is hung and is killed
+    /// (the monitor then restarts it).
+    /// </summary>
+    private async Task ProbeLoopAsync(WorkerInstance instance, CancellationToken stop)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(_options.WorkerProbeInterval, _time);
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                using var timeout = new CancellationTokenSource(_options.WorkerProbeTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stop);
+                try
+                {
+                    await instance.Channel.ProbeAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !stop.IsCancellationRequested)
+                {
+                    LogProbeFailed(_logger, instance.Process.ProcessId, _options.WorkerProbeTimeout);
+                    await instance.Process.KillAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The instance retired.
+        }
+        catch (WorkerUnavailableException)
+        {
+            // The channel closed; the monitor handles it.
         }
     }
 
@@ -442,8 +479,11 @@ internal sealed partial class WorkerSupervisor : IWorkerProcess, IAsyncDisposabl
     [LoggerMessage(EventId = 1410, Level = LogLevel.Warning, Message = "setpriv is not available: the worker will not be killed if this host is killed (only an orderly stop ends it).")]
     private static partial void LogNoParentDeathSignal(ILogger logger);
 
-    [LoggerMessage(EventId = 1411, Level = LogLevel.Error, Message = "Recycling the worker (pid {ProcessId}): {Reason}")]
-    private static partial void LogRecycling(ILogger logger, int processId, string reason);
+    [LoggerMessage(EventId = 1414, Level = LogLevel.Error, Message = "The worker (pid {ProcessId}) left a WorkerStatusRequest unanswered for {Timeout}; killing it as hung.")]
+    private static partial void LogProbeFailed(ILogger logger, int processId, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 1415, Level = LogLevel.Error, Message = "Invocation {InvocationId} of {FunctionName} ran past functionTimeout ({Timeout}); cancelled, and the worker (pid {ProcessId}) is recycled.")]
+    private static partial void LogTimedOut(ILogger logger, string invocationId, string functionName, TimeSpan timeout, int processId);
 
     [LoggerMessage(EventId = 1412, Level = LogLevel.Information, Message = "Draining {InFlight} invocations in flight.")]
     private static partial void LogDraining(ILogger logger, int inFlight);
