@@ -27,8 +27,10 @@ public static class ManagementApi
 
     /// <summary>
     /// Maps the API. <paramref name="isAuthorized"/> guards every route (Durable protects them with the system key):
-    /// false answers 401. <paramref name="requiredQueryStringParameters"/> is appended to every management URL it
-    /// hands out (e.g. <c>code=KEY</c>), as the binding's <c>requiredQueryStringParameters</c> are.
+    /// false answers 401. <paramref name="requiredQueryStringParameters"/> is the query of every management URL it
+    /// hands out, as the <c>durableClient</c> binding's field of that name is for the worker's links
+    /// (<c>taskHub=H&amp;connection=C&amp;code=KEY</c>); without <c>taskHub=</c> in it, Durable's
+    /// <c>taskHub</c>/<c>connection</c> pair from the options comes first.
     /// </summary>
     public static RouteGroupBuilder MapManagementApi(
         this IEndpointRouteBuilder endpoints,
@@ -490,11 +492,13 @@ public static class ManagementApi
         private JObject Links(HttpRequest request, string instanceId)
         {
             var instance = $"{request.Scheme}://{request.Host}{request.PathBase}{BasePath}/instances/{WebUtility.UrlEncode(instanceId)}";
-            var common = $"taskHub={WebUtility.UrlEncode(client.Options.TaskHubName)}&connection={WebUtility.UrlEncode(client.Options.ConnectionName)}";
-            if (!string.IsNullOrEmpty(requiredQuery))
-            {
-                common += "&" + requiredQuery.TrimStart('?');
-            }
+            // The binding's requiredQueryStringParameters already name the hub and connection (the worker builds its
+            // links from them alone); anything less gets Durable's taskHub/connection in front.
+            var required = requiredQuery?.TrimStart('?') ?? string.Empty;
+            var common = required.Split('&').Any(p => p.StartsWith("taskHub=", StringComparison.OrdinalIgnoreCase))
+                ? required
+                : $"taskHub={WebUtility.UrlEncode(client.Options.TaskHubName)}&connection={WebUtility.UrlEncode(client.Options.ConnectionName)}"
+                    + (required.Length > 0 ? "&" + required : string.Empty);
 
             return new JObject
             {

@@ -45,6 +45,9 @@ public abstract class DurableTestHost : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>What the host passes as the binding's requiredQueryStringParameters (null: none).</summary>
+    protected virtual string? RequiredQueryString => null;
+
     /// <summary>Whether the backend can rewind a failed instance (Microsoft's Azure Storage provider can).</summary>
     public virtual bool SupportsRewind => true;
 
@@ -76,7 +79,7 @@ public abstract class DurableTestHost : IAsyncLifetime
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         _web = builder.Build();
-        _web.MapManagementApi(ClientService, http => http.Request.Headers["x-functions-key"] == Key || http.Request.Query["code"] == Key);
+        _web.MapManagementApi(ClientService, http => http.Request.Headers["x-functions-key"] == Key || http.Request.Query["code"] == Key, RequiredQueryString);
         await _web.StartAsync();
         BaseAddress = new Uri(_web.Urls.Single());
         Http = new HttpClient { BaseAddress = BaseAddress };

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using DurableTask.Core.Exceptions;
 using LocalRuntime.Durable.Client;
@@ -12,6 +13,9 @@ namespace LocalRuntime.Durable.Tests.Management;
 public sealed class NonRunningStatesHost : SqliteTestHost
 {
     protected override DurableClientOptions CreateOptions() => base.CreateOptions() with { OverrideOnlyNonRunningInstances = true };
+
+    // As the host builds it for the durableClient binding: hub, connection and key.
+    protected override string? RequiredQueryString => $"taskHub={TaskHub}&connection=Storage&code=k1";
 }
 
 /// <summary>With NonRunningStates, a start (gRPC or HTTP) or restart onto a running instance is refused; finished ones are replaced.</summary>
@@ -35,6 +39,10 @@ public sealed class OverridableStatesTests(NonRunningStatesHost host) : IClassFi
         using var restart = await host.Http.PostAsync($"/runtime/webhooks/durabletask/instances/{running}/restart", null);
         var replaced = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(EchoOrchestration), "d", new StartOrchestrationOptions(finished));
 
+        using var accepted = await host.Http.PostAsync($"/runtime/webhooks/durabletask/orchestrators/EchoOrchestration", new StringContent("\"e\"", Encoding.UTF8, "application/json"));
+        var links = await accepted.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.EndsWith($"?taskHub={host.TaskHub}&connection=Storage&code=k1", links.GetProperty("statusQueryGetUri").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith($"/terminate?reason={{text}}&taskHub={host.TaskHub}&connection=Storage&code=k1", links.GetProperty("terminatePostUri").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Conflict, http.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, restart.StatusCode);
         Assert.Equal(finished, replaced);
