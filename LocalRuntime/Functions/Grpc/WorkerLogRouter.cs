@@ -13,6 +13,7 @@ namespace LocalRuntime.Functions.Grpc;
 internal sealed partial class WorkerLogRouter(ILoggerFactory loggers, FunctionKeySecrets secrets)
 {
     private readonly ConcurrentDictionary<string, ILogger> _byCategory = new(StringComparer.Ordinal);
+    private readonly Func<string, ILogger> _create = loggers.CreateLogger;
 
     /// <summary>The logger of a function's own logs.</summary>
     public ILogger ForFunction(string functionName) => loggers.CreateLogger($"Function.{functionName}.User");
@@ -27,7 +28,7 @@ internal sealed partial class WorkerLogRouter(ILoggerFactory loggers, FunctionKe
 
         var logger = function is not null && log.LogCategory == RpcLog.Types.RpcLogCategory.User
             ? function.UserLogger
-            : _byCategory.GetOrAdd(string.IsNullOrEmpty(log.Category) ? "Worker" : log.Category, loggers.CreateLogger);
+            : _byCategory.GetOrAdd(string.IsNullOrEmpty(log.Category) ? "Worker" : log.Category, _create);
         if (!logger.IsEnabled(level))
         {
             return;
