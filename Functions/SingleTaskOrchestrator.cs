@@ -60,9 +60,13 @@ public static class SingleTaskOrchestrator
         log.Add(TaskEventKind.Ready, context.UtcNow());
         log.Add(TaskEventKind.Dispatched, context.UtcNow(), attempt: 1);
         await Index(context, entry, log);
-        var run = TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default, log.Clock);
+        // A cancel also cancels the run's open durable timers (a delay, an approval window, a back-off): an open timer
+        // keeps an orchestration from completing, so the cancelled task would otherwise stay running until it fired.
+        using var cancellation = new CancellationTokenSource();
+        var run = TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default, log.Clock, cancellation.Token);
         if (await Task.WhenAny(run, cancel) == cancel)
         {
+            cancellation.Cancel();
             return await Finish(context, log, entry, WorkflowTaskStatus.Cancelled, null, "cancelled by client", 1);
         }
 

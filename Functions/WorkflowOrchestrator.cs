@@ -30,12 +30,16 @@ public static class WorkflowOrchestrator
         var run = new WorkflowRun(context.InstanceId, spec, context.UtcNow());
         var pending = new CompletionQueue<WorkItem>();
         pending.Add(WorkItem.Cancel, context.WaitForExternalEvent<JsonElement?>(CancelEvent));
+
+        // Cancels the timers of tasks still waiting when the workflow is cancelled: an open durable timer keeps an
+        // orchestration from completing (Durable's rule), so a cancelled workflow would otherwise wait out its approvals.
+        using var cancellation = new CancellationTokenSource();
         var indexing = false;
         var lastBatch = new TaskIndexBatch([], []);
 
         while (true)
         {
-            Dispatch(context, run, pending);
+            Dispatch(context, run, pending, cancellation.Token);
 
             if (!indexing && run.HasIndexUpdates)
             {
@@ -56,6 +60,7 @@ public static class WorkflowOrchestrator
             {
                 case WorkKind.Cancel:
                     run.Cancel(ReasonOf(outcome), context.UtcNow());
+                    cancellation.Cancel();
                     break;
                 case WorkKind.IndexFlush when !outcome.IsCompletedSuccessfully:
                     // The index store failed even after retries: send the same batch again; versions keep it idempotent.
@@ -95,7 +100,7 @@ public static class WorkflowOrchestrator
     /// history grows past a few thousand events; tasks that wait in the orchestrator (delay, approval)
     /// always run here, where their timers and events arrive.
     /// </summary>
-    private static void Dispatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending)
+    private static void Dispatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending, CancellationToken cancellation)
     {
         var ready = run.DispatchReady(context.UtcNow());
         // A batch pays for a sub-orchestration; it is worth it only when many tasks start together
@@ -117,7 +122,7 @@ public static class WorkflowOrchestrator
                 continue;
             }
 
-            pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default, run.Clock));
+            pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default, run.Clock, cancellation));
         }
 
         if (batch.Count > 0)

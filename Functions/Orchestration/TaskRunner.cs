@@ -15,6 +15,12 @@ namespace ServerlessTasks.Functions.Orchestration;
 /// (a durable timer), with exponential backoff and deterministic jitter between attempts. Task types
 /// that only wait (<c>delay</c>, <c>approval</c>) run as durable timers and events, not activities.
 /// </summary>
+/// <remarks>
+/// A cancelled run cancels the durable timers it still waits on (a delay, an approval's timeout, a back-off): an
+/// orchestration with an open timer does not complete until the timer fires, so an uncancelled seven-day approval
+/// window would keep a cancelled workflow running for days. An activity already running cannot be cancelled; the
+/// orchestration completes once it returns.
+/// </remarks>
 public static class TaskRunner
 {
     /// <summary>Runs the task to its final outcome; never throws for task failures.</summary>
@@ -24,7 +30,8 @@ public static class TaskRunner
     /// <param name="backoff">The back-off between attempts.</param>
     /// <param name="clock">The orchestration's clock: when given, attempts carry its stamp and the outcome carries
     /// the attempts' events (started, retried) and the last stamp.</param>
-    public static async Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock = null)
+    /// <param name="cancellation">Cancels the run (the workflow was cancelled): its timers are cancelled, no attempt follows.</param>
+    public static async Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(task);
@@ -37,7 +44,7 @@ public static class TaskRunner
             string error;
             try
             {
-                var result = await RunAttemptAsync(context, workflowId, task, attempt, clock, events);
+                var result = await RunAttemptAsync(context, workflowId, task, attempt, clock, events, cancellation);
                 return new TaskOutcome(true, result, null, attempt, events, clock?.Current);
             }
             catch (TaskFailedException failed)
@@ -53,6 +60,11 @@ public static class TaskRunner
                 error = cancelled.Message;
             }
 
+            if (cancellation.IsCancellationRequested)
+            {
+                return new TaskOutcome(false, null, Cancelled, attempt, events, clock?.Current);
+            }
+
             if (!RetryBackoff.ShouldRetry(attempt, maxRetries))
             {
                 return new TaskOutcome(false, null, error, attempt, events, clock?.Current);
@@ -63,12 +75,22 @@ public static class TaskRunner
                 events.Add(clock.Stamp(workflowId, task.TaskId, TaskEventKind.Retried, context.UtcNow(), attempt, error));
             }
 
-            await context.CreateTimer(context.CurrentUtcDateTime + backoff.GetDelay(attempt, seed), CancellationToken.None);
+            try
+            {
+                await context.CreateTimer(context.CurrentUtcDateTime + backoff.GetDelay(attempt, seed), cancellation);
+            }
+            catch (TaskCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                return new TaskOutcome(false, null, Cancelled, attempt, events, clock?.Current);
+            }
         }
     }
 
+    /// <summary>The error of a run cancelled with its workflow.</summary>
+    public const string Cancelled = "cancelled";
+
     private static async Task<JsonElement?> RunAttemptAsync(
-        TaskOrchestrationContext context, string workflowId, TaskSpec task, int attempt, OrchestrationClock? clock, List<TaskEvent> events)
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, int attempt, OrchestrationClock? clock, List<TaskEvent> events, CancellationToken cancellation)
     {
         var type = task.TaskType.ToLowerInvariant();
         if (type is TaskTypes.Delay or TaskTypes.Approval)
@@ -79,7 +101,7 @@ public static class TaskRunner
                 events.Add(clock.Stamp(workflowId, task.TaskId, TaskEventKind.Started, context.UtcNow(), attempt));
             }
 
-            return type == TaskTypes.Delay ? await DelayAsync(context, task) : await ApprovalAsync(context, task);
+            return type == TaskTypes.Delay ? await DelayAsync(context, task, cancellation) : await ApprovalAsync(context, task, cancellation);
         }
 
         var sent = clock?.Next(context.UtcNow());
@@ -88,7 +110,8 @@ public static class TaskRunner
             context.CallActivityAsync<TaskActivityResult>(
                 TaskTypes.ActivityFor(task.TaskType),
                 new TaskInvocation(workflowId, task.TaskId!, task.TaskType, task.Payload, attempt, sent)),
-            task.Timeout);
+            task.Timeout,
+            cancellation);
         if (clock is not null)
         {
             // The worker's start stamp is already after ours (it merged it); merge its finish stamp.
@@ -107,14 +130,15 @@ public static class TaskRunner
         return done.Result;
     }
 
-    private static async Task<T> WithTimeout<T>(TaskOrchestrationContext context, Task<T> work, double? timeoutSeconds)
+    private static async Task<T> WithTimeout<T>(TaskOrchestrationContext context, Task<T> work, double? timeoutSeconds, CancellationToken cancellation)
     {
         if (timeoutSeconds is not { } seconds || seconds <= 0)
         {
             return await work;
         }
 
-        using var timerCancellation = new CancellationTokenSource();
+        // Cancelled with the work done or with the run (the activity itself runs on; its result is ignored).
+        using var timerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var timer = context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(seconds), timerCancellation.Token);
         if (await Task.WhenAny(work, timer) == work)
         {
@@ -122,24 +146,30 @@ public static class TaskRunner
             return await work;
         }
 
+        if (cancellation.IsCancellationRequested)
+        {
+            throw new TaskCanceledException("The run was cancelled.");
+        }
+
         throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"timed out after {seconds} s"));
     }
 
-    private static async Task<JsonElement?> DelayAsync(TaskOrchestrationContext context, TaskSpec task)
+    private static async Task<JsonElement?> DelayAsync(TaskOrchestrationContext context, TaskSpec task, CancellationToken cancellation)
     {
         var seconds = TaskPayload.GetDouble(task.Payload, "seconds") ?? 0;
-        await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(seconds), CancellationToken.None);
+        await context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(seconds), cancellation);
         return JsonSerializer.SerializeToElement(new { delayed_seconds = seconds });
     }
 
-    private static async Task<JsonElement?> ApprovalAsync(TaskOrchestrationContext context, TaskSpec task)
+    private static async Task<JsonElement?> ApprovalAsync(TaskOrchestrationContext context, TaskSpec task, CancellationToken cancellation)
     {
         var timeout = task.Timeout ?? TaskPayload.GetDouble(task.Payload, "timeout_seconds") ?? TimeSpan.FromDays(7).TotalSeconds;
         try
         {
-            return await context.WaitForExternalEvent<JsonElement?>(ApprovalEventName(task.TaskId!), TimeSpan.FromSeconds(timeout));
+            // The token also cancels the timeout's durable timer, so a cancelled run leaves no timer open.
+            return await context.WaitForExternalEvent<JsonElement?>(ApprovalEventName(task.TaskId!), TimeSpan.FromSeconds(timeout), cancellation);
         }
-        catch (TaskCanceledException)
+        catch (TaskCanceledException) when (!cancellation.IsCancellationRequested)
         {
             throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"no approval within {timeout} s"));
         }
