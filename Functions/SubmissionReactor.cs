@@ -18,7 +18,9 @@ namespace ServerlessTasks.Functions;
 /// <remarks>
 /// <para>A message that can never be a submission (not UTF-8 JSON, not an object, neither shape, rejected by the
 /// strict reader as 400/413/415) goes to <c>task-submissions-poison</c> at once, through this function's queue
-/// output, and the original is deleted: retrying it would only burn dequeues.</para>
+/// output, and the original is deleted: retrying it would only burn dequeues. The copy is returned as bytes, so it
+/// is the message exactly as submitted: the Functions host writes a string output that is a JSON array as one message
+/// per element (and re-serializes JSON text), bytes as they are.</para>
 /// <para>A well-formed submission that is refused (422 invalid, 409 same id with another body) or that fails on the
 /// way (a store error) throws, so the host makes it visible again and, after <c>maxDequeueCount</c> deliveries,
 /// moves it to the poison queue itself: a single task's unknown dependency may be submitted meanwhile.</para>
@@ -31,10 +33,10 @@ public sealed partial class SubmissionReactor(ILogger<SubmissionReactor> logger)
     /// <summary>Where submissions that cannot be accepted end.</summary>
     public const string PoisonQueueName = QueueName + "-poison";
 
-    /// <summary>The queue trigger; returns the message to park in the poison queue, or null when it was accepted.</summary>
+    /// <summary>The queue trigger; returns the message (its UTF-8 bytes) to park in the poison queue, or null when it was accepted.</summary>
     [Function(nameof(ReactToSubmission))]
     [QueueOutput(PoisonQueueName)]
-    public async Task<string?> ReactToSubmission(
+    public async Task<byte[]?> ReactToSubmission(
         [QueueTrigger(QueueName)] string message,
         [DurableClient] DurableTaskClient client,
         FunctionContext context)
@@ -44,7 +46,7 @@ public sealed partial class SubmissionReactor(ILogger<SubmissionReactor> logger)
         if (kind is null)
         {
             LogParked(logger, "neither a workflow (tasks) nor a task (task_type) JSON object");
-            return message;
+            return Encoding.UTF8.GetBytes(message);
         }
 
         var http = new DefaultHttpContext { RequestServices = context.InstanceServices };
@@ -67,7 +69,7 @@ public sealed partial class SubmissionReactor(ILogger<SubmissionReactor> logger)
                 return null;
             case 400 or 413 or 415:
                 LogParked(logger, detail);
-                return message;
+                return body;
             default:
                 throw new InvalidOperationException($"The {kind.Value.ToString().ToLowerInvariant()} submission was refused ({status}): {detail}");
         }
