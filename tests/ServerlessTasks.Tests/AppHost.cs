@@ -68,15 +68,13 @@ public class AppHost : IAsyncLifetime
             worker[name] = value;
         }
 
-        var builder = LocalFunctionsHost.CreateBuilder(TestPaths.App,
+        // The worker's AZURE_FUNCTIONS_ENVIRONMENT is the host's environment.
+        var builder = await HostBuilders.CreateAsync(EnvironmentName,
         [
             "--urls", "http://127.0.0.1:0",
             "--LocalRuntime:DataPath", DataPath,
             .. worker.SelectMany(setting => new[] { $"--LocalRuntime:Host:WorkerEnvironment:{setting.Key}", setting.Value }),
         ]);
-
-        // The worker's AZURE_FUNCTIONS_ENVIRONMENT is the host's environment; set per host, nothing process-wide changes.
-        builder.Environment.EnvironmentName = EnvironmentName;
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(Logs);
         LocalRuntime.Host.Composition.AddExtensions(builder);
@@ -120,7 +118,15 @@ public class AppHost : IAsyncLifetime
     protected virtual Task StopHostAsync(LocalFunctionsHost host) => host.DisposeAsync().AsTask();
 
     /// <summary>The last host and worker log lines, for failure messages.</summary>
-    public string Describe(int lines = 40) => $"{Environment.NewLine}--- host log (last {lines} lines) ---{Environment.NewLine}{Logs.Tail(lines)}";
+    public string Describe(int lines = 40) => DescribeLog(Logs, lines);
+
+    /// <summary>The last lines of <paramref name="logs"/> (<c>ST_TEST_LOG_LINES</c> raises the count, to look into a failure).</summary>
+    public static string DescribeLog(CapturedLogs logs, int lines = 40)
+    {
+        ArgumentNullException.ThrowIfNull(logs);
+        lines = int.TryParse(Environment.GetEnvironmentVariable("ST_TEST_LOG_LINES"), out var wanted) ? wanted : lines;
+        return $"{Environment.NewLine}--- host log (last {lines} lines) ---{Environment.NewLine}{logs.Tail(lines)}";
+    }
 
     /// <summary>
     /// The Durable client a function's <c>[DurableClient]</c> gets from this host: Microsoft's gRPC client on the host's
@@ -138,6 +144,21 @@ public class AppHost : IAsyncLifetime
         http.DefaultRequestHeaders.Add("Durable-TaskHub", hub);
         var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpClient = http, DisposeHttpClient = true });
         return new GrpcDurableTaskClient(hub, new GrpcDurableTaskClientOptions { Channel = channel }, NullLogger.Instance);
+    }
+
+    /// <summary>An orchestration's status with its history from the Durable management API, for failure messages.</summary>
+    public async Task<string> InstanceReportAsync(string instanceId)
+    {
+        try
+        {
+            using var response = await Http.GetAsync($"/runtime/webhooks/durabletask/instances/{Uri.EscapeDataString(instanceId)}?showHistory=true&showHistoryOutput=true");
+            var text = await response.Content.ReadAsStringAsync();
+            return $"--- instance {instanceId}: {(int)response.StatusCode} ---{Environment.NewLine}{(text.Length > 6000 ? text[..6000] + " ..." : text)}";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return $"--- instance {instanceId}: {ex.Message} ---";
+        }
     }
 
     /// <summary>Posts JSON text with a content type.</summary>
@@ -172,7 +193,11 @@ public class AppHost : IAsyncLifetime
                 return workflow;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"Workflow {id} never reached the expected state: {workflow}{Describe()}");
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail($"Workflow {id} never reached the expected state: {workflow}{Environment.NewLine}{await InstanceReportAsync(id)}{Describe()}");
+            }
+
             whileWaiting?.Invoke();
             await Task.Delay(10);
         }

@@ -44,13 +44,12 @@ public sealed class SqliteAppHost : IAsyncDisposable
         }
 
         var logs = new CapturedLogs();
-        var builder = LocalFunctionsHost.CreateBuilder(TestPaths.App,
+        var builder = await HostBuilders.CreateAsync("Development",
         [
             "--urls", "http://127.0.0.1:0",
             "--LocalRuntime:DataPath", folder,
             .. settings.SelectMany(s => new[] { $"--LocalRuntime:Host:WorkerEnvironment:{s.Key}", s.Value }),
         ]);
-        builder.Environment.EnvironmentName = "Development";
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(logs);
         LocalRuntime.Host.Composition.AddExtensions(builder);
@@ -75,7 +74,7 @@ public sealed class SqliteAppHost : IAsyncDisposable
     }
 
     /// <summary>The last host and worker log lines, for failure messages.</summary>
-    public string Describe(int lines = 40) => $"{Environment.NewLine}--- host log (last {lines} lines) ---{Environment.NewLine}{Logs.Tail(lines)}";
+    public string Describe(int lines = 40) => AppHost.DescribeLog(Logs, lines);
 
     public async ValueTask DisposeAsync()
     {
