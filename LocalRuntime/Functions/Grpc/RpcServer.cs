@@ -24,7 +24,8 @@ internal sealed class RpcServer(WorkerConnections connections, ILoggerFactory lo
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(RpcServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
+        // The endpoint's own "Now listening / Application started / Content root" lines would read like the host's: dropped.
+        builder.Services.AddSingleton<ILoggerFactory>(new QuietLifetimeLoggerFactory(loggerFactory));
         builder.Services.AddSingleton(connections);
 
         // The host's own lifetime handles Ctrl+C and SIGTERM; this endpoint stops when the host stops it, in order.
@@ -56,6 +57,21 @@ internal sealed class RpcServer(WorkerConnections connections, ILoggerFactory lo
         if (_app is not null)
         {
             await _app.StopAsync(cancellation).ConfigureAwait(false);
+        }
+    }
+
+    private sealed class QuietLifetimeLoggerFactory(ILoggerFactory inner) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName.StartsWith("Microsoft.Hosting.Lifetime", StringComparison.Ordinal) || categoryName.StartsWith("Microsoft.AspNetCore.Hosting", StringComparison.Ordinal)
+                ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
+                : inner.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+        // The host owns the inner factory.
+        public void Dispose()
+        {
         }
     }
 
