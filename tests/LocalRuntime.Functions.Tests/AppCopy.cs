@@ -40,6 +40,12 @@ internal sealed class AppCopy
 
         foreach (var directory in Directory.GetDirectories(from))
         {
+            // State the exe's extensions keep in the app folder (SQLite stores, locks held by running hosts) is not the app.
+            if (System.IO.Path.GetFileName(directory) == ".data")
+            {
+                continue;
+            }
+
             Copy(directory, System.IO.Path.Combine(to, System.IO.Path.GetFileName(directory)));
         }
     }
