@@ -126,6 +126,25 @@ public abstract class QueueStoreContractTests
     }
 
     [Fact]
+    public async Task ConcurrentSendsAndReceives_EveryMessageStoredAndDeliveredOnce()
+    {
+        var queue = NewQueue();
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Store.SendAsync(queue, BinaryData.FromString(i.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+
+        var batches = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Store.ReceiveAsync(queue, 32, TimeSpan.FromMinutes(1))));
+        var received = batches.SelectMany(b => b).ToList();
+        while (received.Count < 50 && await Store.ReceiveAsync(queue, 32, TimeSpan.FromMinutes(1)) is { Count: > 0 } more)
+        {
+            received.AddRange(more);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Order(), received.Select(m => m.Text).Order());
+        Assert.Equal(50, received.Select(m => m.Id).Distinct().Count());
+        Assert.All(await Task.WhenAll(received.Select(m => Store.DeleteAsync(m))), Assert.True);
+        Assert.Equal(0, await Store.GetCountAsync(queue));
+    }
+
+    [Fact]
     public async Task Send_RaisesMessageAddedForThatQueue()
     {
         var queue = NewQueue();
