@@ -69,14 +69,22 @@ public class TaskTypeTests(FakeClockAppHost host) : IClassFixture<FakeClockAppHo
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start(); // accepts connections, never answers
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        var id = await host.SubmitAsync($$$"""{"tasks":[{"task_id":"slow","task_type":"http","timeout":5,"payload":{"url":"http://127.0.0.1:{{{port}}}/"}}]}""");
+        // The task's timeout is a durable timer (5 s of durable time); the activity's own HTTP timeout is the worker's
+        // real 3 s. The task fails on the durable timeout as soon as durable time passes it; the orchestration itself
+        // completes once the abandoned activity has returned (Durable does not complete an orchestration with an
+        // activity still open), after its real 3 s.
+        var id = await host.SubmitAsync($$$"""{"tasks":[{"task_id":"slow","task_type":"http","timeout":5,"payload":{"url":"http://127.0.0.1:{{{port}}}/","timeout_seconds":3}}]}""");
         await host.WaitUntilAsync(id, w => Tasks(w)["slow"].GetProperty("status").GetString() == "running");
 
-        var workflow = await host.WaitForWorkflowAsync(id, Tick);
+        var timedOut = await host.WaitUntilAsync(id, w => Tasks(w)["slow"].GetProperty("status").GetString() == "failed", whileWaiting: Tick);
+        var workflow = await host.WaitForWorkflowAsync(id);
 
+        Assert.Contains("timed out after 5 s", Tasks(timedOut)["slow"].GetProperty("error").GetString());
         var task = Tasks(workflow)["slow"];
+        Assert.Equal("failed", workflow.GetProperty("status").GetString());
         Assert.Equal("failed", task.GetProperty("status").GetString());
         Assert.Contains("timed out after 5 s", task.GetProperty("error").GetString());
+        Assert.Equal(1, task.GetProperty("attempts").GetInt32());
     }
 
     [Fact]
