@@ -37,10 +37,15 @@ public static class DurableBackendFactory
         return new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = options.HubName,
+            // Partition leases are owned by worker id (Durable's default: the machine name). Several hosts on one machine
+            // sharing a hub must not look like one owner, so each host process gets its own id.
+            WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}",
             StorageAccountClientProvider = new StorageAccountClientProvider(connection),
             PartitionCount = options.PartitionCount,
             ControlQueueBatchSize = options.ControlQueueBatchSize,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+            ControlQueueVisibilityTimeout = options.ControlQueueVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = options.WorkItemQueueVisibilityTimeout,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivityFunctions,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestratorFunctions,
             MaxConcurrentTaskEntityWorkItems = options.MaxConcurrentEntityFunctions,

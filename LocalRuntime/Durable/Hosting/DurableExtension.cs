@@ -55,6 +55,8 @@ public sealed partial class DurableExtension : IHostExtension, IAsyncDisposable
         {
             TaskHubName = options.HubName,
             ConnectionName = options.ConnectionName,
+            DefaultVersion = options.DefaultVersion,
+            OverrideOnlyNonRunningInstances = options.OverrideOnlyNonRunningInstances,
             TimeProvider = _time,
         }, loggerFactory);
         _sidecar = new SidecarServer(_client, loggerFactory);

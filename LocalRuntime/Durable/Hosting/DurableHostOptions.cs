@@ -39,6 +39,19 @@ public sealed record DurableHostOptions
     /// <summary>host.json <c>storageProvider:maxQueuePollingInterval</c> (Azure Storage; Durable's default 30 s).</summary>
     public TimeSpan MaxQueuePollingInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>host.json <c>storageProvider:controlQueueVisibilityTimeout</c> (Azure Storage; default 5 min): how long a host that
+    /// died holding orchestration messages keeps them hidden from the others.</summary>
+    public TimeSpan ControlQueueVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>host.json <c>storageProvider:workItemQueueVisibilityTimeout</c> (Azure Storage; default 5 min), the same for activities.</summary>
+    public TimeSpan WorkItemQueueVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>host.json <c>defaultVersion</c>: the version of orchestrations started without one.</summary>
+    public string? DefaultVersion { get; init; }
+
+    /// <summary>host.json <c>overridableExistingInstanceStates</c> = <c>NonRunningStates</c>: a start onto a running id fails instead of replacing it.</summary>
+    public bool OverrideOnlyNonRunningInstances { get; init; }
+
     /// <summary><c>LocalRuntime:DurableStore</c>: <c>sqlite</c> (default) or <c>azurestorage</c>.</summary>
     public DurableStoreKind Store { get; init; } = DurableStoreKind.Sqlite;
 
@@ -69,9 +82,12 @@ public sealed record DurableHostOptions
             ConnectionName = provider["connectionName"] ?? provider["connectionStringName"] ?? defaults.ConnectionName,
             PartitionCount = Int(provider, "partitionCount", defaults.PartitionCount),
             ControlQueueBatchSize = Int(provider, "controlQueueBatchSize", defaults.ControlQueueBatchSize),
-            MaxQueuePollingInterval = provider["maxQueuePollingInterval"] is { Length: > 0 } interval
-                ? TimeSpan.Parse(interval, CultureInfo.InvariantCulture)
-                : defaults.MaxQueuePollingInterval,
+            MaxQueuePollingInterval = Time(provider, "maxQueuePollingInterval", defaults.MaxQueuePollingInterval),
+            ControlQueueVisibilityTimeout = Time(provider, "controlQueueVisibilityTimeout", defaults.ControlQueueVisibilityTimeout),
+            WorkItemQueueVisibilityTimeout = Time(provider, "workItemQueueVisibilityTimeout", defaults.WorkItemQueueVisibilityTimeout),
+            DefaultVersion = durableTask["defaultVersion"] is { Length: > 0 } version ? version : null,
+            OverrideOnlyNonRunningInstances = durableTask["overridableExistingInstanceStates"] is { } states
+                && (states.Equals("NonRunningStates", StringComparison.OrdinalIgnoreCase) || states == "1"),
             Store = (settings["LocalRuntime:DurableStore"] ?? "sqlite").ToLowerInvariant() switch
             {
                 "sqlite" => DurableStoreKind.Sqlite,
@@ -93,6 +109,8 @@ public sealed record DurableHostOptions
         Require(ExtendedSessionIdleTimeout > TimeSpan.Zero, "extendedSessionIdleTimeoutInSeconds must be at least 1.");
         Require(PartitionCount is >= 1 and <= 16, "storageProvider:partitionCount must be between 1 and 16.");
         Require(MaxQueuePollingInterval > TimeSpan.Zero, "storageProvider:maxQueuePollingInterval must be positive.");
+        Require(ControlQueueVisibilityTimeout > TimeSpan.Zero, "storageProvider:controlQueueVisibilityTimeout must be positive.");
+        Require(WorkItemQueueVisibilityTimeout > TimeSpan.Zero, "storageProvider:workItemQueueVisibilityTimeout must be positive.");
         Require(!string.IsNullOrWhiteSpace(HubName), "hubName must not be empty.");
     }
 
@@ -106,6 +124,9 @@ public sealed record DurableHostOptions
 
     private static int Int(IConfiguration section, string key, int fallback) =>
         section[key] is { Length: > 0 } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+    private static TimeSpan Time(IConfiguration section, string key, TimeSpan fallback) =>
+        section[key] is { Length: > 0 } text ? TimeSpan.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
     private static bool Bool(IConfiguration section, string key, bool fallback) =>
         section[key] is { Length: > 0 } text ? bool.Parse(text) : fallback;
