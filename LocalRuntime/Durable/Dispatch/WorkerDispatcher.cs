@@ -179,7 +179,10 @@ internal sealed partial class WorkerDispatcher(
         };
         if (includeState)
         {
-            request.PastEvents.AddRange(state.PastEvents.Select(HistoryConverter.ToProto));
+            // Everything before this episode's new events. Not state.PastEvents: DTFx fills that list only when it loads
+            // the runtime state; within an extended session the earlier episodes' events are in Events alone (their
+            // NewEvents are cleared), so a resend after RequiresHistory would lack them, ExecutionStarted included.
+            request.PastEvents.AddRange(state.Events.Take(state.Events.Count - state.NewEvents.Count).Select(HistoryConverter.ToProto));
         }
 
         request.NewEvents.AddRange(state.NewEvents.Select(HistoryConverter.ToProto));
