@@ -1,4 +1,4 @@
-// ServerlessTasks on Azure Functions Flex Consumption (FunctionsHost=Azure flavour).
+// ServerlessTasks on Azure Functions Flex Consumption (the app's one build, on Microsoft's host and Durable extension).
 // Resources: a storage account (task hub, queues, deployment package), Log Analytics + Application
 // Insights, a Flex Consumption plan and the function app with a system-assigned identity that reaches
 // storage through role assignments (no connection strings).
