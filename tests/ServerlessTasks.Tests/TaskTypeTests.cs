@@ -85,6 +85,8 @@ public class TaskTypeTests(FakeClockAppHost host) : IClassFixture<FakeClockAppHo
         Assert.Equal("failed", task.GetProperty("status").GetString());
         Assert.Contains("timed out after 5 s", task.GetProperty("error").GetString());
         Assert.Equal(1, task.GetProperty("attempts").GetInt32());
+        // The orchestration itself completed with its report (the worker had finished it before the activity returned).
+        Assert.Equal("Completed", workflow.GetProperty("runtime_status").GetString());
     }
 
     [Fact]
