@@ -74,6 +74,7 @@ public class AppHost : IAsyncLifetime
             "--urls", "http://127.0.0.1:0",
             "--LocalRuntime:DataPath", DataPath,
             .. worker.SelectMany(setting => new[] { $"--LocalRuntime:Host:WorkerEnvironment:{setting.Key}", setting.Value }),
+            .. HostArguments(),
         ]);
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(Logs);
@@ -88,6 +89,7 @@ public class AppHost : IAsyncLifetime
         catch (Exception ex)
         {
             await host.DisposeAsync();
+            DeleteData();
             throw new InvalidOperationException($"The host did not start: {ex.Message}{Environment.NewLine}{Logs.Tail()}", ex);
         }
 
@@ -97,6 +99,9 @@ public class AppHost : IAsyncLifetime
 
     /// <summary>The app's own settings for this fixture, as environment variables of its worker (<c>__</c> for <c>:</c>).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> WorkerSettings() => [];
+
+    /// <summary>More host settings, command-line style.</summary>
+    protected virtual IEnumerable<string> HostArguments() => [];
 
     /// <summary>Lets a derived fixture change the host (e.g. its clock).</summary>
     protected virtual void Configure(LocalFunctionsHostBuilder builder)

@@ -21,6 +21,16 @@ public class FakeClockAppHost : AppHost
     protected override IEnumerable<KeyValuePair<string, string>> WorkerSettings() =>
         [new("Hlc__MaxOffset", "7.00:00:00")];
 
+    /// <summary>
+    /// The host's liveness checks (functionTimeout, the worker probe's 60 s) run on its clock too: a test moving durable
+    /// time ahead would time out invocations in flight and kill a healthy worker, so they are out of its way here.
+    /// </summary>
+    protected override IEnumerable<string> HostArguments() =>
+    [
+        "--AzureFunctionsJobHost:functionTimeout", "-1",
+        "--LocalRuntime:Host:WorkerProbeTimeout", "7.00:00:00",
+    ];
+
     protected override void Configure(LocalFunctionsHostBuilder builder) =>
         builder.Services.AddSingleton<TimeProvider>(Clock);
 
@@ -31,8 +41,14 @@ public class FakeClockAppHost : AppHost
     protected override async Task StopHostAsync(LocalFunctionsHost host)
     {
         var stop = host.DisposeAsync().AsTask();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
         while (await Task.WhenAny(stop, Task.Delay(100)) != stop)
         {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The host did not stop within 3 minutes.{Describe()}");
+            }
+
             Clock.Advance(TimeSpan.FromSeconds(1));
         }
 
