@@ -102,10 +102,24 @@ public sealed class CallbackCrashTests(ITestOutputHelper output) : IDisposable
         }
 
         await using var second = await AppProcess.StartAsync(_folder);
+        var failures = new List<string>();
         var workflow = await Eventually.ReturnsAsync(
-            () => second.Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{id}"),
-            w => CallbackStatus(w) == "delivered" && w.GetProperty("status").GetString() is not ("pending" or "running"),
-            Within);
+            async () =>
+            {
+                using var response = await second.Http.GetAsync($"/api/workflows/{id}");
+                var text = await response.Content.ReadAsStringAsync();
+                if (!response.IsSuccessStatusCode)
+                {
+                    failures.Add($"{(int)response.StatusCode} {text}");
+                    return default;
+                }
+
+                return JsonDocument.Parse(text).RootElement.Clone();
+            },
+            w => w.ValueKind == JsonValueKind.Object && CallbackStatus(w) == "delivered" && w.GetProperty("status").GetString() is not ("pending" or "running"),
+            Within,
+            describe: _ => $"{string.Join(Environment.NewLine, failures.TakeLast(3))}{Environment.NewLine}{second.Output}");
+        Assert.True(failures.Count == 0, $"GET /api/workflows/{id} failed after the restart: {string.Join(Environment.NewLine, failures.Take(3))}{Environment.NewLine}{second.Output}");
         // The delivery orchestration finishes after the record says delivered (it may still journal the delivery).
         var deliveryStatus = await Eventually.ReturnsAsync(
             () => InstanceStatusAsync(second, deliveryId),

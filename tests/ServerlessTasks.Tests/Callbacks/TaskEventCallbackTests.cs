@@ -201,6 +201,42 @@ public sealed class TaskEventCallbackTests(CallbackAppHost host) : IClassFixture
     }
 
     [Fact]
+    public async Task SendCallback_EachAttempt_FreshTimestampAndSignature_SameWebhookIdAndBody()
+    {
+        // Retries in the app happen after a durable back-off but may fall in the same second of the worker's real clock
+        // (CallbackDeliveryTests); here the sender's own clock is faked, so each attempt's time is known.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = (received, context) =>
+        {
+            context.Response.StatusCode = received.Number < 3 ? 503 : 200;
+            return Task.CompletedTask;
+        };
+        var senderClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var services = AppServices(senderClock);
+        await using var client = host.CreateDurableClient();
+        var activities = ActivatorUtilities.CreateInstance<CallbackActivities>(services);
+        var delivery = new CallbackDelivery("callback:fresh:completed", "msg_fresh", "fresh", receiver.Url(), """{"n":1}""", 3, 1, 1);
+
+        var outcomes = new List<CallbackAttemptOutcome>();
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            outcomes.Add((await activities.SendCallback(new CallbackAttempt(delivery, attempt), client, CancellationToken.None)).Outcome);
+            senderClock.Advance(TimeSpan.FromSeconds(7));
+        }
+
+        Assert.Equal([CallbackAttemptOutcome.Retryable, CallbackAttemptOutcome.Retryable, CallbackAttemptOutcome.Delivered], outcomes);
+        var attempts = receiver.Received;
+        Assert.Equal(3, attempts.Count);
+        Assert.All(attempts, a => Assert.Equal("msg_fresh", a.Id));
+        Assert.All(attempts, a => Assert.Equal("""{"n":1}"""u8.ToArray(), a.Body));
+        Assert.Equal([0, 7, 14], attempts.Select(a => a.TimestampSeconds - attempts[0].TimestampSeconds));
+        Assert.Equal(3, attempts.Select(a => a.Signature).Distinct().Count());
+        Assert.All(attempts, a => Assert.True(
+            StandardWebhooks.IsValid(CallbackAppHost.Secret, a.Id, a.Timestamp, a.Signature, a.Body, senderClock),
+            $"signature of request {a.Number} did not verify"));
+    }
+
+    [Fact]
     public async Task SingleTask_SubscribedToStart_GetsStartThenCompletion()
     {
         await using var receiver = await WebhookReceiver.StartAsync(host.Clock);
