@@ -13,8 +13,11 @@ internal sealed record Options
 
     public int Latency { get; init; } = 200;
 
-    /// <summary>Fan-out size on Azure Storage (ours and DTFx's); the targets name 10,000.</summary>
-    public int AzureFanOut { get; init; } = 10_000;
+    /// <summary>
+    /// Fan-out size on Azure Storage (ours and DTFx's). The targets name 10,000, but at the 20-50 activities/s measured here
+    /// that outlasts any bounded run, and an unfinished fan-out leaves thousands of activities running into the next scenario.
+    /// </summary>
+    public int AzureFanOut { get; init; } = 1_000;
 
     public int AzureChain { get; init; } = 1_000;
 
@@ -46,7 +49,7 @@ internal sealed record Options
           --fanout N            fan-out size on SQLite and the in-memory test host (default 10000)
           --chain N             chain length on SQLite and the test host (default 1000)
           --latency N           sequential submissions for submit -> first activity (default 200)
-          --azure-fanout N      fan-out size on Azurite (default 10000)
+          --azure-fanout N      fan-out size on Azurite (default 1000)
           --azure-chain N       chain length on Azurite (default 1000)
           --azure-latency N     sequential submissions on Azurite (default 200)
           --raw-count N         invocations per raw protocol phase (default 20000)

@@ -14,6 +14,10 @@ catch (ArgumentException ex)
     return 2;
 }
 
+// Hosts built with Microsoft's defaults (the test host's sidecar and worker) log at Information to stdout: keep stdout for
+// the tables.
+Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+Environment.SetEnvironmentVariable("Logging__Console__LogToStandardErrorThreshold", "Trace");
 var bench = Stopwatch.StartNew();
 var report = new Report(options);
 Console.Error.WriteLine($"DurableBench {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, {Environment.ProcessorCount} cores, load {Machine.LoadAverage()}, .NET {Environment.Version}");
@@ -37,7 +41,28 @@ if (options.Includes("ours-sqlite") || options.Includes("raw"))
     await Scenarios.WarmUpAsync(ours);
     if (options.Includes("ours-sqlite"))
     {
-        await Scenarios.MeasureAsync(ours, Column.OursSqlite, options.FanOut, options.Chain, options.Latency, options.Runs, options.RunLimit, report, TimeLeft);
+        // Flat and nested fan-outs alternate which goes first, run by run, so both see the same warm-up and load.
+        for (var run = 0; run < options.Runs && TimeLeft("ours+sqlite fan-out"); run++)
+        {
+            foreach (var nested in run % 2 == 0 ? new[] { false, true } : [true, false])
+            {
+                var result = nested
+                    ? await ours.FanOutNestedAsync(options.FanOut, Scenarios.NewId("nested"), options.RunLimit)
+                    : await ours.FanOutAsync(options.FanOut, Scenarios.NewId("fan"), options.RunLimit);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[ours+sqlite] fan-out {options.FanOut:N0}{(nested ? " as sub-orchestrations of 1,000" : string.Empty)} run {run + 1}: {(result.Completed ? "completed" : "NOT finished")} in {result.Seconds:F2} s, {result.ActivitiesPerSecond:N0} activities/s ({result.Detail}), load {Machine.LoadAverage()}"));
+                if (nested)
+                {
+                    report.Nested.Add(result);
+                }
+                else
+                {
+                    report.Add(Column.OursSqlite, Workload.FanOut, options.FanOut, result);
+                }
+            }
+        }
+
+        await Scenarios.MeasureAsync(ours, Column.OursSqlite, options.FanOut, options.Chain, options.Latency, options.Runs, options.RunLimit, report, TimeLeft, fanOutRuns: 0);
         if (options.Linear && TimeLeft("linearity"))
         {
             await Scenarios.LinearAsync(ours, options.FanOut, options.Chain, options.Runs, options.RunLimit, report);
@@ -72,7 +97,7 @@ if (options.Azurite && (options.Includes("ours-azure") || options.Includes("dtfx
     {
         await using var ours = await OurHostEngine.StartAsync("ours+azurestorage", azurite.ConnectionString);
         Console.Error.WriteLine($"[ours+azurestorage] worker pid {ours.WorkerProcessId}");
-        await Scenarios.WarmUpAsync(ours);
+        await Scenarios.WarmUpAsync(ours, fanOut: 200, chainSteps: 20);
         await Scenarios.MeasureAsync(ours, Column.OursAzure, options.AzureFanOut, options.AzureChain, options.AzureLatency, options.AzureRuns, options.RunLimit, report, TimeLeft,
             azurite: azurite);
     }

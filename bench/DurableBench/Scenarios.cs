@@ -19,13 +19,13 @@ internal static class Scenarios
     public static string NewId(string what) => $"{what}-{Interlocked.Increment(ref _id).ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>JIT and connection warm-up of the whole path (not recorded).</summary>
-    public static async Task WarmUpAsync(IEngine engine)
+    public static async Task WarmUpAsync(IEngine engine, int fanOut = 2_000, int chainSteps = 200)
     {
-        var fan = await engine.FanOutAsync(200, NewId("warm-fan"), TimeSpan.FromSeconds(60));
-        var chain = await engine.ChainAsync(20, NewId("warm-chain"), TimeSpan.FromSeconds(60));
-        var latency = await engine.LatencyAsync(10, NewId("warm-lat"), TimeSpan.FromSeconds(30));
+        var fan = await engine.FanOutAsync(fanOut, NewId("warm-fan"), TimeSpan.FromSeconds(90));
+        var chain = await engine.ChainAsync(chainSteps, NewId("warm-chain"), TimeSpan.FromSeconds(90));
+        var latency = await engine.LatencyAsync(20, NewId("warm-lat"), TimeSpan.FromSeconds(30));
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"[{engine.Name}] warm-up: fan-out 200 {fan.Seconds:F2} s ({fan.Completed}), chain 20 {chain.Seconds:F2} s ({chain.Completed}), {latency.Count} submissions"));
+            $"[{engine.Name}] warm-up: fan-out {fanOut:N0} {fan.Seconds:F2} s ({fan.Completed}), chain {chainSteps:N0} {chain.Seconds:F2} s ({chain.Completed}), {latency.Count} submissions"));
     }
 
     public static async Task MeasureAsync(
