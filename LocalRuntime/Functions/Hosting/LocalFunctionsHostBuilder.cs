@@ -93,13 +93,16 @@ public sealed class LocalFunctionsHostBuilder
         services.AddSingleton<RpcServer>();
         services.AddSingleton<FunctionKeySecrets>();
         services.AddSingleton<WorkerLogRouter>();
-        services.AddSingleton<WorkerSupervisor>();
+        // The worker's supervision (liveness probe, startup/terminate grace, functionTimeout) and the HTTP proxy's retries are
+        // operational safety checks on real time. The TimeProvider in DI is the app's notion of time (durable time, timer
+        // schedules): a test's fake clock jumping hours ahead must not kill a healthy worker or time out its invocations.
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<WorkerSupervisor>(sp, TimeProvider.System));
         services.AddSingleton<IWorkerProcess>(sp => sp.GetRequiredService<WorkerSupervisor>());
         services.AddSingleton<FunctionInvoker>();
         services.AddSingleton<FunctionsHostFacade>();
         services.AddSingleton<IFunctionsHost>(sp => sp.GetRequiredService<FunctionsHostFacade>());
         services.AddSingleton(sp => new HttpRouting(sp.GetRequiredService<IOptions<LocalFunctionsHostOptions>>().Value.RoutePrefix, HttpRouting.ReadWorkerPrefix(app.Path)));
-        services.AddSingleton<HttpFunctionProxy>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<HttpFunctionProxy>(sp, TimeProvider.System));
         services.AddSingleton<FunctionEndpointDataSource>();
         services.AddHttpForwarder();
 
