@@ -2,18 +2,20 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using ServerlessTasks;
+using LocalRuntime.Functions.Hosting;
+using Microsoft.Extensions.Logging;
 
-// Usage: dotnet run -c Release --project bench/DagHttp -- [--tasks 10000] [--store sqlite|memory] [--index sqlite|memory] [--shapes wide,chain] [--runs 3]
+// Usage: dotnet run -c Release --project bench/DagHttp -- [--tasks 10000] [--index sqlite|memory] [--shapes wide,chain] [--runs 3]
 //        [--timeout-seconds 300] [--callbacks task_completed[,task_started,...]]
-// Starts the real app (LocalProgram.BuildHost) on 127.0.0.1 with its stores in a temp folder, submits each
-// DAG over HTTP, polls GET /api/workflows/{id} until it finishes, and times it; the raw baseline runs the
-// same DAG as plain async code (JSON in, JSON out per task) in the same process. Prints a markdown table.
+// Runs the real app (its build output, bin/<Configuration>/net10.0 of ServerlessTasks.csproj) in its real worker process on
+// LocalRuntime's host in this process (LocalFunctionsHost + Composition.AddExtensions, as the host exe composes it), on
+// 127.0.0.1 with every store (SQLite task hub, queues, task index, callbacks) in a temp folder. Submits each DAG over
+// HTTP, polls the Durable status URL until it finishes, and times it; the raw baseline runs the same DAG as plain async
+// code (JSON in, JSON out per task) in the same process. Peak RSS: VmHWM of this process (host + bench client) and of
+// the worker process, reset before each run (/proc/<pid>/clear_refs). Prints a markdown table on stdout.
 // With --callbacks the app runs in development mode (loopback callback targets allowed) with a fixed signing
 // secret, an in-process receiver on 127.0.0.1:0 answers 200 to every callback and verifies each signature, and
 // each run submits the DAG twice side by side: once without a callback (the baseline) and once with a workflow
@@ -22,138 +24,168 @@ using ServerlessTasks;
 var options = Options.Parse(args);
 var table = new List<string>(options.Callbacks is null
     ? [
-        "| shape | tasks | store | engine over HTTP (median) | raw (median) | ratio | peak managed heap growth | outcome |",
+        "| shape | tasks | store | engine over HTTP (median) | raw (median) | ratio | peak RSS host+bench / worker / sum | outcome |",
         "|---|---|---|---|---|---|---|---|",
     ]
     : [
-        "| shape | tasks | store | callbacks expected | workflow finished (median) | all callbacks delivered (median) | same DAG without callbacks (median) | delivered / without | raw (median) | received, fewest in a run (duplicates) | bad signatures | peak managed heap growth | outcome |",
+        "| shape | tasks | store | callbacks expected | workflow finished (median) | all callbacks delivered (median) | same DAG without callbacks (median) | delivered / without | raw (median) | received, fewest in a run (duplicates) | bad signatures | peak RSS host+bench / worker / sum | outcome |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]);
 
-foreach (var store in options.Stores)
+const string store = "sqlite";
+var folder = Path.Combine(Path.GetTempPath(), "daghttp-" + Guid.NewGuid().ToString("N")[..8]);
+Directory.CreateDirectory(folder);
+var appDirectory = typeof(Options).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "AppDirectory").Value!;
+Dictionary<string, string> worker = new(StringComparer.Ordinal)
 {
-    var folder = Path.Combine(Path.GetTempPath(), "daghttp-" + Guid.NewGuid().ToString("N"));
-    Directory.CreateDirectory(folder);
-    List<string> hostArgs =
-    [
-        "--urls", "http://127.0.0.1:0",
-        "--AzureFunctionsJobHost:extensions:durableTask:storageProvider:type", store,
-        "--AzureFunctionsJobHost:extensions:durableTask:storageProvider:path", Path.Combine(folder, "durable.db"),
-        "--TaskIndex:Provider", options.Index ?? store,
-        "--TaskIndex:Path", Path.Combine(folder, "tasks.db"),
-        "--Webhooks:StorePath", Path.Combine(folder, "callbacks.db"),
-        "--Logging:LogLevel:Default", "Warning",
-    ];
-    if (options.Callbacks is not null)
-    {
-        hostArgs.AddRange(["--AZURE_FUNCTIONS_ENVIRONMENT", "Development", "--Webhooks:Secrets", CallbackReceiver.Secret]);
-    }
-
-    await using var receiver = options.Callbacks is null ? null : await CallbackReceiver.StartAsync();
-    await using var app = LocalProgram.BuildHost([.. hostArgs]);
-    await app.StartAsync();
-    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) };
-
-    // Warm-up: JIT the whole path once with a small DAG (and, with callbacks, the delivery path too).
-    await RunOverHttpAsync(http, Dag.Wide(50, "warmup-" + store), TimeSpan.FromMinutes(2));
-    if (receiver is not null)
-    {
-        var warm = await RunWithCallbacksAsync(http, receiver, Dag.Wide(50, "warmup-cb-" + store, receiver.CallbackFor("warmup-cb-" + store, options.Callbacks!)),
-            options.ExpectedCallbacks(50), TimeSpan.FromMinutes(2));
-        Console.Error.WriteLine($"[{store}] warm-up with callbacks: {warm.Outcome}, {warm.Received} callbacks in {warm.Delivered?.TotalMilliseconds:N0} ms");
-    }
-
-    foreach (var shape in options.Shapes)
-    {
-        var engine = new List<TimeSpan>();
-        var raw = new List<TimeSpan>();
-        var finished = new List<TimeSpan>();
-        var delivered = new List<TimeSpan>();
-        long peakHeap = 0;
-        var outcome = "";
-        var expected = options.ExpectedCallbacks(options.Tasks);
-        long fewestReceived = long.MaxValue, duplicates = 0, badSignatures = 0;
-        for (var run = 0; run < options.Runs; run++)
-        {
-            Dag Make(string suffix, object? callback = null) => shape == "chain"
-                ? Dag.Chain(options.Tasks, $"{shape}-{store}-{run}{suffix}", callback)
-                : Dag.Wide(options.Tasks, $"{shape}-{store}-{run}{suffix}", callback);
-            Console.Error.WriteLine($"[{store}] {shape} {options.Tasks} run {run + 1}/{options.Runs} ...");
-            raw.Add(await Dag.RunRawAsync(Make("")));
-            if (receiver is null)
-            {
-                var dag = Make("");
-                using var sampler = new HeapSampler();
-                var (elapsed, result) = await RunOverHttpAsync(http, dag, options.Timeout);
-                engine.Add(elapsed);
-                peakHeap = Math.Max(peakHeap, sampler.PeakGrowth);
-                outcome = result;
-                Console.Error.WriteLine($"[{store}] {shape}: {result} in {elapsed.TotalMilliseconds:N0} ms (raw {raw[^1].TotalMilliseconds:N1} ms), peak heap {peakHeap / 1048576.0:N1} MB");
-                continue;
-            }
-
-            // Side by side: the same DAG without and with callbacks, alternating which goes first.
-            var plain = Make("-plain");
-            var withCallbacks = Make("-cb", receiver.CallbackFor($"{shape}-{store}-{run}-cb", options.Callbacks!));
-            for (var leg = 0; leg < 2; leg++)
-            {
-                if ((leg == 0) == (run % 2 == 0))
-                {
-                    var submitted = DateTime.UtcNow;
-                    var (elapsed, result) = await RunOverHttpAsync(http, plain, options.Timeout);
-                    engine.Add(elapsed);
-                    Console.Error.WriteLine($"[{store}] {shape} without callbacks: {result} in {elapsed.TotalMilliseconds:N0} ms");
-                    Console.Error.WriteLine($"    {await DiagnoseAsync(http, plain.Id, submitted, deliveries: false)}");
-                    if (result != "completed" && outcome.Length == 0)
-                    {
-                        outcome = $"run {run + 1} without callbacks: {result}";
-                    }
-                }
-                else
-                {
-                    using var sampler = new HeapSampler();
-                    var submitted = DateTime.UtcNow;
-                    var r = await RunWithCallbacksAsync(http, receiver, withCallbacks, expected, options.Timeout);
-                    peakHeap = Math.Max(peakHeap, sampler.PeakGrowth);
-                    finished.Add(r.Finished);
-                    delivered.Add(r.Delivered ?? r.Waited);
-                    fewestReceived = Math.Min(fewestReceived, r.Received);
-                    duplicates += r.Duplicates;
-                    badSignatures += r.BadSignatures;
-                    if (r.Outcome != "completed" && outcome.Length == 0)
-                    {
-                        outcome = $"run {run + 1} with callbacks: {r.Outcome}";
-                    }
-                    Console.Error.WriteLine(
-                        $"[{store}] {shape} with callbacks: workflow {r.WorkflowOutcome} in {r.Finished.TotalMilliseconds:N0} ms, " +
-                        $"{r.Received}/{expected} callbacks (first at {r.First?.TotalMilliseconds:N0} ms, all at {r.Delivered?.TotalMilliseconds:N0} ms), " +
-                        $"deliveries settled at {r.Settled?.TotalMilliseconds:N0} ms, {r.Duplicates} duplicates, {r.BadSignatures} bad signatures, peak heap {peakHeap / 1048576.0:N1} MB");
-                    Console.Error.WriteLine($"    {await DiagnoseAsync(http, withCallbacks.Id, submitted, deliveries: true)}");
-                }
-            }
-        }
-
-        var e = Median(engine);
-        var rr = Median(raw);
-        table.Add(receiver is null
-            ? string.Create(CultureInfo.InvariantCulture,
-                $"| {shape} | {options.Tasks:N0} | {store} | {e.TotalMilliseconds:N0} ms | {rr.TotalMilliseconds:N1} ms | {e / rr:N0}x | {peakHeap / 1048576.0:N1} MB | {outcome} |")
-            : string.Create(CultureInfo.InvariantCulture,
-                $"| {shape} | {options.Tasks:N0} | {store} | {expected:N0} ({string.Join('+', options.Callbacks!)}+completed) | {Median(finished).TotalMilliseconds:N0} ms | {Median(delivered).TotalMilliseconds:N0} ms | {e.TotalMilliseconds:N0} ms | {Median(delivered) / e:N1}x | {rr.TotalMilliseconds:N1} ms | {fewestReceived:N0} ({duplicates}) | {badSignatures} | {peakHeap / 1048576.0:N1} MB | {(outcome.Length == 0 ? "completed" : outcome)} |"));
-    }
-
-    await app.StopAsync();
-    if (receiver is not null)
-    {
-        Console.Error.WriteLine($"[{store}] receiver: {receiver.Requests:N0} requests, {receiver.BadSignatures} bad signatures, {receiver.Unexpected} for no run in progress");
-    }
-
-    Directory.Delete(folder, recursive: true);
+    ["TaskIndex__Provider"] = options.Index,
+    ["TaskIndex__Path"] = Path.Combine(folder, "tasks.db"),
+    ["Webhooks__StorePath"] = Path.Combine(folder, "callbacks.db"),
+    ["Logging__LogLevel__Default"] = "Warning",
+};
+if (options.Callbacks is not null)
+{
+    worker["Webhooks__Secrets"] = CallbackReceiver.Secret;
 }
 
+// The host passes its environment to the worker (AZURE_FUNCTIONS_ENVIRONMENT); it reads it while the builder is created.
+Environment.SetEnvironmentVariable("AZURE_FUNCTIONS_ENVIRONMENT", options.Callbacks is null ? "Production" : "Development");
+var builder = LocalFunctionsHost.CreateBuilder(appDirectory,
+[
+    "--urls", "http://127.0.0.1:0",
+    "--LocalRuntime:DataPath", folder,
+    "--LocalRuntime:DurableStore", store,
+    "--AzureFunctionsJobHost:logging:logLevel:default", "Warning",
+    .. worker.SelectMany(setting => new[] { $"--LocalRuntime:Host:WorkerEnvironment:{setting.Key}", setting.Value }),
+]);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+LocalRuntime.Host.Composition.AddExtensions(builder);
+await using var receiver = options.Callbacks is null ? null : await CallbackReceiver.StartAsync();
+var app = builder.Build();
+await app.StartAsync();
+Console.Error.WriteLine($"host {Environment.ProcessId}, worker {app.Worker.ProcessId}, {Environment.ProcessorCount} cores, load {LoadAverage()}, data {folder}");
+using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+
+// Warm-up: JIT the whole path once with a small DAG (and, with callbacks, the delivery path too).
+Console.Error.WriteLine($"[{store}] warm-up: {(await RunOverHttpAsync(http, Dag.Wide(50, "warmup-" + store), TimeSpan.FromMinutes(2))).Outcome}");
+if (receiver is not null)
+{
+    var warm = await RunWithCallbacksAsync(http, receiver, Dag.Wide(50, "warmup-cb-" + store, receiver.CallbackFor("warmup-cb-" + store, options.Callbacks!)),
+        options.ExpectedCallbacks(50), TimeSpan.FromMinutes(2));
+    Console.Error.WriteLine($"[{store}] warm-up with callbacks: {warm.Outcome}, {warm.Received} callbacks in {warm.Delivered?.TotalMilliseconds:N0} ms");
+}
+
+foreach (var shape in options.Shapes)
+{
+    var engine = new List<TimeSpan>();
+    var raw = new List<TimeSpan>();
+    var finished = new List<TimeSpan>();
+    var delivered = new List<TimeSpan>();
+    var peak = new PeakRss(0, 0);
+    var outcome = "";
+    var expected = options.ExpectedCallbacks(options.Tasks);
+    long fewestReceived = long.MaxValue, duplicates = 0, badSignatures = 0;
+    for (var run = 0; run < options.Runs; run++)
+    {
+        Dag Make(string suffix, object? callback = null) => shape == "chain"
+            ? Dag.Chain(options.Tasks, $"{shape}-{store}-{run}{suffix}", callback)
+            : Dag.Wide(options.Tasks, $"{shape}-{store}-{run}{suffix}", callback);
+        Console.Error.WriteLine($"[{store}] {shape} {options.Tasks} run {run + 1}/{options.Runs} ... load {LoadAverage()}");
+        raw.Add(await Dag.RunRawAsync(Make("")));
+        if (receiver is null)
+        {
+            var dag = Make("");
+            PeakRss.Reset(app.Worker.ProcessId);
+            var cpu = Cpu(app.Worker.ProcessId);
+            var (elapsed, result) = await RunOverHttpAsync(http, dag, options.Timeout);
+            var after = Cpu(app.Worker.ProcessId);
+            var used = (Host: after.Host - cpu.Host, Worker: after.Worker - cpu.Worker);
+            engine.Add(elapsed);
+            peak = peak.Max(PeakRss.Read(app.Worker.ProcessId));
+            outcome = outcome.Length == 0 || result != "completed" ? result : outcome;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{store}] {shape}: {result} in {elapsed.TotalMilliseconds:N0} ms (raw {raw[^1].TotalMilliseconds:N1} ms), cpu host+bench {used.Host.TotalSeconds:F1} s worker {used.Worker.TotalSeconds:F1} s, peak RSS so far {peak}"));
+            continue;
+        }
+
+        // Side by side: the same DAG without and with callbacks, alternating which goes first.
+        var plain = Make("-plain");
+        var withCallbacks = Make("-cb", receiver.CallbackFor($"{shape}-{store}-{run}-cb", options.Callbacks!));
+        for (var leg = 0; leg < 2; leg++)
+        {
+            if ((leg == 0) == (run % 2 == 0))
+            {
+                var submitted = DateTime.UtcNow;
+                var (elapsed, result) = await RunOverHttpAsync(http, plain, options.Timeout);
+                engine.Add(elapsed);
+                Console.Error.WriteLine($"[{store}] {shape} without callbacks: {result} in {elapsed.TotalMilliseconds:N0} ms");
+                Console.Error.WriteLine($"    {await DiagnoseAsync(http, plain.Id, submitted, deliveries: false)}");
+                if (result != "completed" && outcome.Length == 0)
+                {
+                    outcome = $"run {run + 1} without callbacks: {result}";
+                }
+            }
+            else
+            {
+                PeakRss.Reset(app.Worker.ProcessId);
+                var submitted = DateTime.UtcNow;
+                var r = await RunWithCallbacksAsync(http, receiver, withCallbacks, expected, options.Timeout);
+                peak = peak.Max(PeakRss.Read(app.Worker.ProcessId));
+                finished.Add(r.Finished);
+                delivered.Add(r.Delivered ?? r.Waited);
+                fewestReceived = Math.Min(fewestReceived, r.Received);
+                duplicates += r.Duplicates;
+                badSignatures += r.BadSignatures;
+                if (r.Outcome != "completed" && outcome.Length == 0)
+                {
+                    outcome = $"run {run + 1} with callbacks: {r.Outcome}";
+                }
+                Console.Error.WriteLine(
+                    $"[{store}] {shape} with callbacks: workflow {r.WorkflowOutcome} in {r.Finished.TotalMilliseconds:N0} ms, " +
+                    $"{r.Received}/{expected} callbacks (first at {r.First?.TotalMilliseconds:N0} ms, all at {r.Delivered?.TotalMilliseconds:N0} ms), " +
+                    $"deliveries settled at {r.Settled?.TotalMilliseconds:N0} ms, {r.Duplicates} duplicates, {r.BadSignatures} bad signatures, peak RSS so far {peak}");
+                Console.Error.WriteLine($"    {await DiagnoseAsync(http, withCallbacks.Id, submitted, deliveries: true)}");
+            }
+        }
+    }
+
+    var e = Median(engine);
+    var rr = Median(raw);
+    table.Add(receiver is null
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"| {shape} | {options.Tasks:N0} | {store} (index {options.Index}) | {e.TotalMilliseconds:N0} ms ({engine.Min().TotalMilliseconds:N0}-{engine.Max().TotalMilliseconds:N0}, {engine.Count} runs) | {rr.TotalMilliseconds:N1} ms | {e / rr:N0}x | {peak} | {outcome} |")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"| {shape} | {options.Tasks:N0} | {store} (index {options.Index}) | {expected:N0} ({string.Join('+', options.Callbacks!)}+completed) | {Median(finished).TotalMilliseconds:N0} ms | {Median(delivered).TotalMilliseconds:N0} ms | {e.TotalMilliseconds:N0} ms | {Median(delivered) / e:N1}x | {rr.TotalMilliseconds:N1} ms | {fewestReceived:N0} ({duplicates}) | {badSignatures} | {peak} | {(outcome.Length == 0 ? "completed" : outcome)} |"));
+}
+
+await app.StopAsync();
+await app.DisposeAsync();
+if (receiver is not null)
+{
+    Console.Error.WriteLine($"[{store}] receiver: {receiver.Requests:N0} requests, {receiver.BadSignatures} bad signatures, {receiver.Unexpected} for no run in progress");
+}
+
+try
+{
+    Directory.Delete(folder, recursive: true);
+}
+catch (IOException)
+{
+    // A temp folder left behind is harmless.
+}
+
+Console.WriteLine($"DagHttp {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, {Environment.ProcessorCount} cores, load average at the end {LoadAverage()}");
+Console.WriteLine();
 Console.WriteLine(string.Join(Environment.NewLine, table));
 return;
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+static (TimeSpan Host, TimeSpan Worker) Cpu(int workerPid)
+{
+    using var worker = Process.GetProcessById(workerPid);
+    return (Process.GetCurrentProcess().TotalProcessorTime, worker.TotalProcessorTime);
+}
 
 static Task<(TimeSpan Elapsed, string Outcome)> RunOverHttpAsync(HttpClient http, Dag dag, TimeSpan timeout) =>
     RunOverHttpFromAsync(http, dag, timeout, Stopwatch.GetTimestamp());
@@ -385,49 +417,57 @@ internal sealed record Dag(string Id, string Json, int Tasks, bool IsChain)
     public static Task<TimeSpan> RunRawAsync(Dag dag) => dag.RunRawAsync();
 }
 
-/// <summary>
-/// Samples the managed heap (live and not yet collected objects) every 10 ms during a run and keeps the
-/// peak above the live heap measured (after a full collection) just before the run: what the run itself added.
-/// </summary>
-internal sealed class HeapSampler : IDisposable
+/// <summary>Peak resident set sizes (VmHWM) of this process (host + bench client) and the worker, in bytes.</summary>
+internal readonly record struct PeakRss(long Host, long Worker)
 {
-    private readonly Timer _timer;
-    private readonly long _before;
-    private long _peak;
+    public PeakRss Max(PeakRss other) => new(Math.Max(Host, other.Host), Math.Max(Worker, other.Worker));
 
-    public HeapSampler()
+    /// <summary>Resets both processes' VmHWM to their current RSS (Linux: writing 5 to clear_refs), so a run's peak is its own.</summary>
+    public static void Reset(int workerPid)
     {
-        _before = GC.GetTotalMemory(forceFullCollection: true);
-        _peak = _before;
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    live managed heap before the run: {_before / 1048576.0:N1} MB"));
-        _timer = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
-    }
-
-    public long PeakGrowth
-    {
-        get
+        foreach (var pid in new[] { Environment.ProcessId, workerPid })
         {
-            Sample();
-            return Interlocked.Read(ref _peak) - _before;
+            try
+            {
+                File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not resettable here: the figure is then the process's peak since it started.
+            }
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    public static PeakRss Read(int workerPid) => new(HighWaterMark(Environment.ProcessId), HighWaterMark(workerPid));
 
-    private void Sample()
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Host / 1048576.0:N0} MB / {Worker / 1048576.0:N0} MB / {(Host + Worker) / 1048576.0:N0} MB");
+
+    private static long HighWaterMark(int pid)
     {
-        var size = GC.GetTotalMemory(forceFullCollection: false);
-        long current;
-        while ((current = Interlocked.Read(ref _peak)) < size && Interlocked.CompareExchange(ref _peak, size, current) != current)
+        try
         {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+                }
+            }
         }
+        catch (IOException)
+        {
+            // The process is gone.
+        }
+
+        return 0;
     }
 }
 
-internal sealed record Options(int Tasks, IReadOnlyList<string> Stores, IReadOnlyList<string> Shapes, int Runs, TimeSpan Timeout, IReadOnlyList<string>? Callbacks)
+internal sealed record Options(int Tasks, IReadOnlyList<string> Shapes, int Runs, TimeSpan Timeout, IReadOnlyList<string>? Callbacks)
 {
-    /// <summary>The task index provider, when it should differ from the durable store (<c>--index memory|sqlite</c>).</summary>
-    public string? Index { get; init; }
+    /// <summary>The app's task index provider (<c>--index sqlite|memory</c>); the durable store is always SQLite here.</summary>
+    public string Index { get; init; } = "sqlite";
 
     private static readonly string[] TaskEvents = ["task_started", "task_completed", "task_failed", "task_skipped"];
 
@@ -439,14 +479,13 @@ internal sealed record Options(int Tasks, IReadOnlyList<string> Stores, IReadOnl
 
     public static Options Parse(string[] args)
     {
-        var o = new Options(10_000, ["memory", "sqlite"], ["wide", "chain"], 3, TimeSpan.FromMinutes(5), null);
+        var o = new Options(10_000, ["wide", "chain"], 3, TimeSpan.FromMinutes(5), null);
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
             o = args[i] switch
             {
                 "--tasks" => o with { Tasks = int.Parse(value, CultureInfo.InvariantCulture) },
-                "--store" => o with { Stores = value.Split(',') },
                 "--index" => o with { Index = value },
                 "--shapes" => o with { Shapes = value.Split(',') },
                 "--runs" => o with { Runs = int.Parse(value, CultureInfo.InvariantCulture) },
