@@ -5,6 +5,7 @@ using DurableTask.Core.Query;
 using DurableTask.Core.Tracing;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using LocalRuntime.Durable.Protobuf;
 using Microsoft.Extensions.Logging;
 using P = Microsoft.DurableTask.Protobuf;
 
@@ -179,7 +180,7 @@ internal sealed partial class TaskHubSidecar(DurableClientService client, ILogge
         foreach (var state in result.OrchestrationState)
         {
             var proto = ToProto(state, includeData: true);
-            proto.FailureDetails = query.FetchInputsAndOutputs ? HistoryProtobuf.ToProto(state.FailureDetails) : null;
+            proto.FailureDetails = query.FetchInputsAndOutputs ? FailureConverter.ToProto(state.FailureDetails) : null;
             response.OrchestrationState.Add(proto);
         }
 
@@ -231,7 +232,7 @@ internal sealed partial class TaskHubSidecar(DurableClientService client, ILogge
             var size = 0;
             foreach (var historyEvent in await client.GetHistoryAsync(state))
             {
-                var proto = HistoryProtobuf.ToProto(historyEvent);
+                var proto = HistoryConverter.TryToProto(historyEvent);
                 var eventSize = proto.CalculateSize();
                 if (size + eventSize > MaxHistoryChunkBytes && chunk.Events.Count > 0)
                 {
@@ -325,13 +326,13 @@ internal sealed partial class TaskHubSidecar(DurableClientService client, ILogge
             Version = string.IsNullOrEmpty(state.Version) ? null : state.Version,
             ParentInstanceId = state.ParentInstance?.OrchestrationInstance?.InstanceId,
             OrchestrationStatus = (P.OrchestrationStatus)state.OrchestrationStatus,
-            CreatedTimestamp = HistoryProtobuf.Utc(state.CreatedTime),
-            LastUpdatedTimestamp = HistoryProtobuf.Utc(state.LastUpdatedTime),
-            ScheduledStartTimestamp = state.ScheduledStartTime is { } at ? HistoryProtobuf.Utc(at) : null,
+            CreatedTimestamp = ProtoTime.ToTimestamp(state.CreatedTime),
+            LastUpdatedTimestamp = ProtoTime.ToTimestamp(state.LastUpdatedTime),
+            ScheduledStartTimestamp = state.ScheduledStartTime is { } at ? ProtoTime.ToTimestamp(at) : null,
             Input = includeData ? state.Input : null,
             Output = includeData ? state.Output : null,
             CustomStatus = includeData ? state.Status : null,
-            FailureDetails = includeData ? HistoryProtobuf.ToProto(state.FailureDetails) : null,
+            FailureDetails = includeData ? FailureConverter.ToProto(state.FailureDetails) : null,
         };
         if (state.Tags is not null)
         {
@@ -347,7 +348,7 @@ internal sealed partial class TaskHubSidecar(DurableClientService client, ILogge
     private static P.EntityMetadata ToProto(EntityBackendQueries.EntityMetadata metadata) => new()
     {
         InstanceId = metadata.EntityId.ToString(),
-        LastModifiedTime = HistoryProtobuf.Utc(metadata.LastModifiedTime),
+        LastModifiedTime = ProtoTime.ToTimestamp(metadata.LastModifiedTime),
         BacklogQueueSize = metadata.BacklogQueueSize,
         LockedBy = metadata.LockedBy,
         SerializedState = metadata.SerializedState,

@@ -142,6 +142,22 @@ internal static class HistoryConverter
         return proto;
     }
 
+    /// <summary>
+    /// For history streaming: an event type with no protobuf form becomes an empty event (id and time only), which the client
+    /// skips, as Durable's listener does, instead of failing the whole history.
+    /// </summary>
+    public static P.HistoryEvent TryToProto(HistoryEvent e)
+    {
+        try
+        {
+            return ToProto(e);
+        }
+        catch (NotSupportedException)
+        {
+            return new P.HistoryEvent { EventId = e.EventId, Timestamp = ProtoTime.ToTimestamp(e.Timestamp) };
+        }
+    }
+
     private static P.OrchestrationInstance? ToProto(OrchestrationInstance? instance) => instance is null ? null : new P.OrchestrationInstance
     {
         InstanceId = instance.InstanceId ?? string.Empty,
