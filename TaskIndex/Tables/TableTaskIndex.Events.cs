@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using ServerlessTasks.Domain.Clock;
+using ServerlessTasks.TableStorage;
 
 namespace ServerlessTasks.TaskIndex.Tables;
 

@@ -106,3 +106,38 @@ public sealed class SqliteCallbackStoreTests : CallbackStoreContractTests, IDisp
         }
     }
 }
+
+/// <summary>The contract on the Azure Tables store, against Azurite; every store gets a table of its own.</summary>
+public sealed class TableCallbackStoreTests(ServerlessTasks.Testing.AzuriteFixture azurite) : CallbackStoreContractTests, IClassFixture<ServerlessTasks.Testing.AzuriteFixture>
+{
+    protected override ICallbackStore CreateStore()
+    {
+        var store = new Tables.TableCallbackStore(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString), "c" + Guid.NewGuid().ToString("N")[..12]);
+        store.InitializeAsync().GetAwaiter().GetResult();
+        return store;
+    }
+
+    [Fact]
+    public async Task Add_LargeRequestAndHostileIds_RoundTrip()
+    {
+        var store = CreateStore();
+        var record = new CallbackRecord
+        {
+            DeliveryId = "callback:wf%3A/#?!:completed",
+            WorkflowId = "wf:/#?!",
+            Event = "completed",
+            Url = "https://example.com/hook?x=" + new string('u', 3000),
+            WebhookId = "msg_x",
+            Request = new string('r', 300_000),
+        };
+
+        await store.AddAsync(record);
+        await store.DisableEndpointAsync(record.Url, DateTimeOffset.UnixEpoch);
+
+        var read = await store.GetAsync(record.DeliveryId);
+        Assert.Equal(record.Request, read!.Request);
+        Assert.Equal(record.WorkflowId, read.WorkflowId);
+        Assert.Equal(string.Empty, (await store.ListForWorkflowAsync(record.WorkflowId)).Single().Request);
+        Assert.True(await store.IsEndpointDisabledAsync(record.Url));
+    }
+}

@@ -1,7 +1,7 @@
 using System.Text;
 using Azure.Data.Tables;
 
-namespace ServerlessTasks.TaskIndex.Tables;
+namespace ServerlessTasks.TableStorage;
 
 /// <summary>
 /// Text properties of any length up to <see cref="MaxBytes"/> on a table entity. A string property holds at most

@@ -2,7 +2,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 
-namespace ServerlessTasks.TaskIndex.Tables;
+namespace ServerlessTasks.TableStorage;
 
 /// <summary>
 /// Resolves a storage connection for the Azure Tables stores the way the Functions host resolves a binding's

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace ServerlessTasks.TaskIndex.Tables;
+namespace ServerlessTasks.TableStorage;
 
 /// <summary>
 /// Partition and row keys for Azure Tables. Ids are escaped reversibly (<c>%XX</c> of their UTF-8 bytes) wherever
