@@ -1,7 +1,9 @@
 // ServerlessTasks on Azure Functions Flex Consumption (the app's one build, on Microsoft's host and Durable extension).
 // Resources: a storage account (task hub, queues, deployment package), Log Analytics + Application
 // Insights, a Flex Consumption plan and the function app with a system-assigned identity that reaches
-// storage through role assignments (no connection strings).
+// storage through role assignments (no connection strings): the task hub and queues, and the app's own stores
+// (task index, event journal, callback store) on Azure Tables. The webhook signing secrets live in a Key Vault
+// (RBAC; the app's identity is Key Vault Secrets User) and reach the app through a Key Vault reference.
 targetScope = 'resourceGroup'
 
 @description('Base name for all resources (3-16 lowercase letters and digits).')
@@ -28,12 +30,13 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
-@description('Standard Webhooks signing secrets (whsec_...), space separated; stored as an app setting.')
+@description('Standard Webhooks signing secrets (whsec_...), space separated; stored in Key Vault, never as an app setting.')
 @secure()
 param webhookSecrets string
 
 var suffix = uniqueString(resourceGroup().id, appName)
 var storageName = take('st${appName}${suffix}', 24)
+var vaultName = take('kv${appName}${suffix}', 24)
 var deploymentContainer = 'deployments'
 
 module storage 'modules/storage.bicep' = {
@@ -53,6 +56,15 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module vault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    name: vaultName
+    location: location
+    webhookSecrets: webhookSecrets
+  }
+}
+
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   params: {
@@ -64,7 +76,7 @@ module functionApp 'modules/functionapp.bicep' = {
     taskHubName: taskHubName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    webhookSecrets: webhookSecrets
+    webhookSecretUri: vault.outputs.webhookSecretUri
   }
 }
 
@@ -72,6 +84,14 @@ module roles 'modules/storage-roles.bicep' = {
   name: 'storage-roles'
   params: {
     storageAccountName: storage.outputs.name
+    principalId: functionApp.outputs.principalId
+  }
+}
+
+module vaultRoles 'modules/keyvault-roles.bicep' = {
+  name: 'keyvault-roles'
+  params: {
+    vaultName: vault.outputs.name
     principalId: functionApp.outputs.principalId
   }
 }

@@ -22,9 +22,8 @@ param maximumInstanceCount int
 @description('Memory per instance in MB.')
 param instanceMemoryMB int
 
-@description('Webhook signing secrets.')
-@secure()
-param webhookSecrets string
+@description('Key Vault secret URI (no version) of the webhook signing secrets.')
+param webhookSecretUri string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${name}'
@@ -92,8 +91,19 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           value: 'Production'
         }
         {
+          // A Key Vault reference: the platform resolves it with the app's identity (Key Vault Secrets User).
           name: 'Webhooks__Secrets'
-          value: webhookSecrets
+          value: '@Microsoft.KeyVault(SecretUri=${webhookSecretUri})'
+        }
+        {
+          // The task index, event journal and callback store on Azure Tables in the same account, shared by every
+          // instance, through the identity settings of AzureWebJobsStorage above (Table Data Contributor).
+          name: 'TaskIndex__Provider'
+          value: 'tables'
+        }
+        {
+          name: 'TaskIndex__Connection'
+          value: 'AzureWebJobsStorage'
         }
       ]
     }

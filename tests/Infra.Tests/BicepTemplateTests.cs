@@ -40,7 +40,9 @@ public class BicepTemplateTests
         Assert.True(exit == 0, stderr);
         Assert.Equal(string.Empty, stderr.Trim());
         using var template = JsonDocument.Parse(stdout);
-        Assert.Equal(4, template.RootElement.GetProperty("resources").GetArrayLength()); // the four modules
+        Assert.Equal(
+            ["storage", "monitoring", "keyvault", "functionapp", "storage-roles", "keyvault-roles"],
+            template.RootElement.GetProperty("resources").EnumerateArray().Select(r => r.GetProperty("name").GetString()));
     }
 
     [Fact]
@@ -53,6 +55,71 @@ public class BicepTemplateTests
         Assert.Contains("\"allowSharedKeyAccess\": false", stdout);
         Assert.DoesNotContain("AccountKey=", stdout);
         Assert.Contains("task-submissions", stdout);
+    }
+
+    /// <summary>A module's inner resources of one type.</summary>
+    private static IEnumerable<JsonElement> Resources(JsonElement template, string module, string type) =>
+        template.GetProperty("resources").EnumerateArray()
+            .Single(m => m.GetProperty("name").GetString() == module)
+            .GetProperty("properties").GetProperty("template").GetProperty("resources").EnumerateArray()
+            .Where(r => r.GetProperty("type").GetString() == type);
+
+    private static JsonElement Module(JsonElement template, string module) =>
+        template.GetProperty("resources").EnumerateArray().Single(m => m.GetProperty("name").GetString() == module);
+
+    private static Dictionary<string, string> AppSettings(JsonElement template) =>
+        Resources(template, "functionapp", "Microsoft.Web/sites").Single()
+            .GetProperty("properties").GetProperty("siteConfig").GetProperty("appSettings").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("value").GetString()!);
+
+    [Fact]
+    public async Task MainBicep_AppStoresOnTables_ThroughTheManagedIdentity()
+    {
+        var (_, stdout, _) = await BicepAsync("build", "main.bicep", "--stdout");
+        using var template = JsonDocument.Parse(stdout);
+
+        var settings = AppSettings(template.RootElement);
+        Assert.Equal("tables", settings["TaskIndex__Provider"]);
+        Assert.Equal("AzureWebJobsStorage", settings["TaskIndex__Connection"]);
+        Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
+        Assert.Equal("[parameters('storageAccountName')]", settings["AzureWebJobsStorage__accountName"]);
+        Assert.Single(Resources(template.RootElement, "storage-roles", "Microsoft.Authorization/roleAssignments"));
+        var roles = Module(template.RootElement, "storage-roles").GetProperty("properties").GetProperty("template").GetProperty("variables").GetProperty("roles");
+        Assert.Equal("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", roles.GetProperty("tableDataContributor").GetString()); // Storage Table Data Contributor
+    }
+
+    [Fact]
+    public async Task MainBicep_WebhookSecrets_InKeyVault_ReferencedNotCopied()
+    {
+        var (_, stdout, _) = await BicepAsync("build", "main.bicep", "--stdout");
+        using var template = JsonDocument.Parse(stdout);
+        var root = template.RootElement;
+
+        // The setting is a Key Vault reference to the secret's versionless URI, nothing else.
+        var settings = AppSettings(root);
+        Assert.Equal("[format('@Microsoft.KeyVault(SecretUri={0})', parameters('webhookSecretUri'))]", settings["Webhooks__Secrets"]);
+        var functionApp = root.GetProperty("resources").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "functionapp");
+        Assert.DoesNotContain("webhookSecrets", functionApp.GetRawText()); // the secure parameter never reaches the app module
+        Assert.All(settings.Values, v => Assert.DoesNotContain("whsec_", v));
+
+        // The vault: RBAC authorization, the secret from the secure parameter, the app's identity as Key Vault Secrets User.
+        var vault = Resources(root, "keyvault", "Microsoft.KeyVault/vaults").Single();
+        Assert.True(vault.GetProperty("properties").GetProperty("enableRbacAuthorization").GetBoolean());
+        var secret = Resources(root, "keyvault", "Microsoft.KeyVault/vaults/secrets").Single();
+        Assert.Equal("[parameters('webhookSecrets')]", secret.GetProperty("properties").GetProperty("value").GetString());
+        var keyVaultModule = root.GetProperty("resources").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "keyvault");
+        Assert.Equal("[parameters('webhookSecrets')]", keyVaultModule.GetProperty("properties").GetProperty("parameters").GetProperty("webhookSecrets").GetProperty("value").GetString());
+        Assert.Equal("securestring", keyVaultModule.GetProperty("properties").GetProperty("template").GetProperty("parameters").GetProperty("webhookSecrets").GetProperty("type").GetString());
+        var assignment = Resources(root, "keyvault-roles", "Microsoft.Authorization/roleAssignments").Single();
+        Assert.Equal("[resourceId('Microsoft.KeyVault/vaults', parameters('vaultName'))]", assignment.GetProperty("scope").GetString());
+        Assert.Equal("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('secretsUser'))]", assignment.GetProperty("properties").GetProperty("roleDefinitionId").GetString());
+        Assert.Equal("4633458b-17de-408a-b874-0445c86b69e6", // Key Vault Secrets User
+            Module(root, "keyvault-roles").GetProperty("properties").GetProperty("template").GetProperty("variables").GetProperty("secretsUser").GetString());
+        var principal = root.GetProperty("resources").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "keyvault-roles")
+            .GetProperty("properties").GetProperty("parameters").GetProperty("principalId").GetProperty("value").GetString();
+        Assert.Contains("'functionapp'", principal);
+        Assert.Contains("principalId", principal);
+        Assert.DoesNotContain("secrets", root.GetProperty("outputs").GetRawText(), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
