@@ -1,6 +1,7 @@
 using LocalRuntime.Functions.Extensibility;
 using LocalRuntime.Functions.Grpc;
 using LocalRuntime.Functions.Rpc;
+using LocalRuntime.Functions.Telemetry;
 using LocalRuntime.Functions.Worker;
 
 namespace LocalRuntime.Functions.Hosting;
@@ -47,8 +48,12 @@ internal sealed class FunctionInvoker
         var worker = await _supervisor.GetReadyAsync(cancellation).ConfigureAwait(false);
         var loaded = Resolve(worker, function);
         var context = new InvocationContext(function, NewInvocationId(), HttpContext: null);
+
+        // The host's span of this invocation is current while the request is built, so its trace context is this span's.
+        using var span = HostTelemetry.StartInvocation(function, context.InvocationId);
         var request = CreateRequest(loaded, context, triggerValue, triggerMetadata);
         var response = await SendAsync(worker, loaded, request, cancellation).ConfigureAwait(false);
+        MarkFailed(span, response);
         await WriteOutputsAsync(response, context, cancellation).ConfigureAwait(false);
         return response;
     }
@@ -101,8 +106,40 @@ internal sealed class FunctionInvoker
 
     /// <summary>Sends <paramref name="request"/> and waits for the response (the channel enforces <c>functionTimeout</c>).</summary>
     /// <exception cref="FunctionTimeoutException">Past <c>functionTimeout</c>; the worker is being recycled.</exception>
-    public static Task<InvocationResponse> SendAsync(WorkerInstance worker, LoadedFunction function, InvocationRequest request, CancellationToken cancellation) =>
-        worker.Channel.InvokeAsync(function, request, cancellation);
+    public static async Task<InvocationResponse> SendAsync(WorkerInstance worker, LoadedFunction function, InvocationRequest request, CancellationToken cancellation)
+    {
+        var timer = HostTelemetry.TimeInvocation(function.Descriptor);
+        var outcome = "unavailable";
+        try
+        {
+            var response = await worker.Channel.InvokeAsync(function, request, cancellation).ConfigureAwait(false);
+            outcome = response.Result?.Status == StatusResult.Types.Status.Success ? "success" : "failure";
+            return response;
+        }
+        catch (FunctionTimeoutException)
+        {
+            outcome = "timeout";
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "cancelled";
+            throw;
+        }
+        finally
+        {
+            timer.Stop(outcome);
+        }
+    }
+
+    /// <summary>Marks the host's invocation span failed when the worker reported a failure (its message, never the stack).</summary>
+    public static void MarkFailed(System.Diagnostics.Activity? span, InvocationResponse response)
+    {
+        if (span is not null && response.Result?.Status != StatusResult.Types.Status.Success)
+        {
+            span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, response.Result?.Exception?.Message ?? "The function failed.");
+        }
+    }
 
     /// <summary>Writes the output bindings an extension owns, after a successful response (<c>$return</c> from the return value).</summary>
     public async Task WriteOutputsAsync(InvocationResponse response, InvocationContext context, CancellationToken cancellation)

@@ -1,6 +1,7 @@
 using LocalRuntime.Functions.Extensibility;
 using LocalRuntime.Functions.Grpc;
 using LocalRuntime.Functions.Http;
+using LocalRuntime.Functions.Telemetry;
 using LocalRuntime.Functions.Worker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -105,6 +106,7 @@ public sealed class LocalFunctionsHostBuilder
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<HttpFunctionProxy>(sp, TimeProvider.System));
         services.AddSingleton<FunctionEndpointDataSource>();
         services.AddHttpForwarder();
+        services.AddHostTelemetry(configuration);
 
         // First in, last out: the worker is ready before the listener accepts, and stopped after it drained.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, FunctionsHostService>());

@@ -4,6 +4,7 @@ using System.Text.Json;
 using LocalRuntime.Functions.Extensibility;
 using LocalRuntime.Functions.Hosting;
 using LocalRuntime.Functions.Rpc;
+using LocalRuntime.Functions.Telemetry;
 using LocalRuntime.Functions.Worker;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
@@ -60,7 +61,9 @@ internal sealed partial class HttpFunctionProxy : IDisposable
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
-            ActivityHeadersPropagator = null,
+            // The forwarded request carries the host's invocation span as its traceparent (the client's own header is
+            // replaced, as YARP does), so the worker's request pipeline joins the same trace as the invocation.
+            ActivityHeadersPropagator = new ReverseProxyPropagator(System.Diagnostics.DistributedContextPropagator.Current),
             ConnectTimeout = TimeSpan.FromSeconds(15),
         };
         _client = new HttpMessageInvoker(new WorkerConnectRetryHandler(handler, time, _logger), disposeHandler: true);
@@ -99,6 +102,9 @@ internal sealed partial class HttpFunctionProxy : IDisposable
         }
 
         var context = new InvocationContext(function, FunctionInvoker.NewInvocationId(), http);
+
+        // Current while the invocation is built and the request forwarded: both carry this span's trace context.
+        using var span = HostTelemetry.StartInvocation(function, context.InvocationId);
         InvocationRequest request;
         try
         {
@@ -144,6 +150,7 @@ internal sealed partial class HttpFunctionProxy : IDisposable
             return;
         }
 
+        FunctionInvoker.MarkFailed(span, response!);
         if (response!.Result?.Status != StatusResult.Types.Status.Success)
         {
             var detail = _detailedErrors && response.Result?.Exception is { } exception

@@ -396,7 +396,7 @@ internal sealed partial class WorkerSupervisor : IWorkerProcess, IAsyncDisposabl
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stop);
                 try
                 {
-                    await instance.Channel.ProbeAsync(linked.Token).ConfigureAwait(false);
+                    Telemetry.HostTelemetry.RecordProbe(await instance.Channel.ProbeAsync(linked.Token).ConfigureAwait(false));
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested && !stop.IsCancellationRequested)
                 {
