@@ -71,7 +71,7 @@ public sealed class CallbackDeliveries(ICallbackStore store, WebhookOptions opti
         try
         {
             await durable.ScheduleNewOrchestrationInstanceAsync(
-                nameof(CallbackFanOutOrchestrator), notices, new StartOrchestrationOptions(FanOutInstanceId(notices)).WithDedupeStatuses(AnyStatus), cancellation);
+                nameof(CallbackFanOutOrchestrator), new CallbackFanOutInput(notices, 0), new StartOrchestrationOptions(FanOutInstanceId(notices)).WithDedupeStatuses(AnyStatus), cancellation);
         }
         catch (OrchestrationAlreadyExistsException)
         {
