@@ -32,4 +32,16 @@ public enum TaskEventKind
 
     /// <summary>A completion callback (webhook) was delivered.</summary>
     CallbackDelivered,
+
+    /// <summary>The proctor (or a deregistering worker) put a lost lease back in the queue; the detail names the worker.</summary>
+    Requeued,
+
+    /// <summary>The proctor found the task past its deadline, or predicted to miss it.</summary>
+    Overdue,
+
+    /// <summary>The proctor found the task running without progress for too long.</summary>
+    Stuck,
+
+    /// <summary>The proctor found the task waiting with no live worker offering its type.</summary>
+    Unassignable,
 }
