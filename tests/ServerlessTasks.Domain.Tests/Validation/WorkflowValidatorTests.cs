@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Validation;
@@ -236,7 +235,7 @@ public class WorkflowValidatorTests
     }
 
     [Fact]
-    public void Validate_HundredThousandDeepChain_ValidFastWithoutRecursion()
+    public void Validate_HundredThousandDeepChain_ValidWithoutRecursion()
     {
         const int N = 100_000;
         var tasks = new TaskSpec[N];
@@ -245,13 +244,11 @@ public class WorkflowValidatorTests
             tasks[i] = i == 0 ? T("t0") : T($"t{i}", $"t{i - 1}");
         }
 
-        var watch = Stopwatch.StartNew();
+        // A recursive walk would overflow the stack at this depth (the test host dies); how fast it is belongs in bench/.
         var result = validator.Validate(W(tasks), Now);
-        watch.Stop();
 
         Assert.True(result.IsValid);
         Assert.Equal("t99999", result.Graph!.GetId(result.Graph.TopologicalOrder[N - 1]));
-        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
     }
 
     [Fact]
