@@ -215,7 +215,15 @@ internal sealed class OurHostEngine : IEngine
         if (!finished)
         {
             var done = await CountCompletedActivitiesAsync(id);
-            await _client.TerminateInstanceAsync(id, "benchmark run limit");
+            try
+            {
+                await _client.TerminateInstanceAsync(id, "benchmark run limit");
+            }
+            catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.FailedPrecondition)
+            {
+                // It finished between the last poll and the limit: still reported as over the limit.
+            }
+
             return new RunResult(seconds, done, n, Completed: false, detail);
         }
 
