@@ -141,3 +141,52 @@ public sealed class TableCallbackStoreTests(ServerlessTasks.Testing.AzuriteFixtu
         Assert.True(await store.IsEndpointDisabledAsync(record.Url));
     }
 }
+
+/// <summary>Two app instances on one callback table (two clients, as two hosts on one storage account).</summary>
+public sealed class TableCallbackStoreRaceTests(ServerlessTasks.Testing.AzuriteFixture azurite) : IClassFixture<ServerlessTasks.Testing.AzuriteFixture>
+{
+    private async Task<ICallbackStore> OnTableAsync(string prefix)
+    {
+        var store = new Tables.TableCallbackStore(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString), prefix);
+        await store.InitializeAsync();
+        return store;
+    }
+
+    [Fact]
+    public async Task AddRange_TwoInstancesAddTheSameDeliveries_EachStoredOnce_BothSeeTheFirstWriters()
+    {
+        var prefix = "r" + Guid.NewGuid().ToString("N")[..12];
+        var (first, second) = (await OnTableAsync(prefix), await OnTableAsync(prefix));
+        CallbackRecord Record(int i, int attempts) => new()
+        {
+            DeliveryId = $"d{i}",
+            WorkflowId = $"wf{i % 3}",
+            Event = "completed",
+            Url = "https://example.com/hook",
+            WebhookId = $"msg_{i}",
+            Request = "{}",
+            Attempts = attempts,
+        };
+
+        var a = Enumerable.Range(0, 150).Select(i => Record(i, 1)).ToList();
+        var b = Enumerable.Range(0, 150).Select(i => Record(i, 2)).ToList();
+        var results = await Task.WhenAll(first.AddRangeAsync(a), second.AddRangeAsync(b));
+
+        for (var i = 0; i < 150; i++)
+        {
+            var stored = await first.GetAsync($"d{i}");
+            Assert.NotNull(stored);
+            Assert.Equal(stored.Attempts, results[0][i].Attempts); // both callers got the stored record back
+            Assert.Equal(stored.Attempts, results[1][i].Attempts);
+        }
+
+        var all = new List<CallbackRecord>();
+        foreach (var workflow in new[] { "wf0", "wf1", "wf2" })
+        {
+            all.AddRange(await second.ListForWorkflowAsync(workflow));
+        }
+
+        Assert.Equal(150, all.Count);
+        Assert.Equal(150, all.Select(r => r.DeliveryId).Distinct().Count());
+    }
+}
