@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessTasks.Activities.Callbacks;
 using ServerlessTasks.Activities.Events;
 using ServerlessTasks.Activities.Http;
+using ServerlessTasks.Activities.Orders;
 using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.TaskIndex;
 using ServerlessTasks.Webhooks;
@@ -94,6 +95,7 @@ public static class ServerlessTasksServices
         services.AddHttpClient<WebhookClient>()
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundAddressGuard>().CreateHandler())
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // the per-attempt timeout runs on TimeProvider
+        services.AddOrderProviders(configuration);
         return services;
     }
 }

@@ -1,3 +1,6 @@
+using ServerlessTasks.Activities.Orders;
+using ServerlessTasks.Domain.Orders;
+
 namespace ServerlessTasks.Activities;
 
 /// <summary>The built-in task types (as clients name them) and the activity functions that run them.</summary>
@@ -29,6 +32,15 @@ public static class TaskTypes
         [Fail] = nameof(FailActivity),
         [Delay] = null, // durable timer in the orchestrator
         [Approval] = null, // external event in the orchestrator
+        // The order pipeline's steps (named in Domain/Orders/OrderSteps.cs, run by Activities/Orders).
+        [OrderSteps.Types.FraudCheck] = nameof(OrderActivities.OrderFraudCheck),
+        [OrderSteps.Types.Charge] = nameof(OrderActivities.OrderCharge),
+        [OrderSteps.Types.Refund] = nameof(OrderActivities.OrderRefund),
+        [OrderSteps.Types.Reserve] = nameof(OrderActivities.OrderReserve),
+        [OrderSteps.Types.Release] = nameof(OrderActivities.OrderRelease),
+        [OrderSteps.Types.Pack] = nameof(OrderActivities.OrderPack),
+        [OrderSteps.Types.Ship] = nameof(OrderActivities.OrderShip),
+        [OrderSteps.Types.Notify] = nameof(OrderActivities.OrderNotify),
     };
 
     /// <summary>The built-in task types.</summary>

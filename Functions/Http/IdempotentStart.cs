@@ -29,6 +29,8 @@ public static class IdempotentStart
     /// <param name="what">What the key names, for the 409 message (e.g. <c>Workflow 'x'</c>).</param>
     /// <param name="taskId">The task id, for single-task submissions.</param>
     /// <param name="cancellation">Cancels the call.</param>
+    /// <param name="sameSubmission">Whether a stored input and this one are the same submission; by default equal JSON.
+    /// An input holding times computed at submit (an order's deadline) compares what the client sent instead.</param>
     public static async Task<IActionResult> StartAsync<TInput>(
         HttpRequest request,
         DurableTaskClient client,
@@ -38,7 +40,8 @@ public static class IdempotentStart
         string statusPath,
         string what,
         string? taskId,
-        CancellationToken cancellation)
+        CancellationToken cancellation,
+        Func<TInput?, TInput, bool>? sameSubmission = null)
         where TInput : class
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -52,7 +55,8 @@ public static class IdempotentStart
         {
             // The id is taken: the same submission again is answered with the existing instance.
             var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellation);
-            if (existing is null || !SameJson(existing.ReadInputAs<TInput>(), input))
+            var same = sameSubmission ?? SameJson;
+            if (existing is null || !same(existing.ReadInputAs<TInput>(), input))
             {
                 return ApiResults.Problem(409, "Conflict", $"{what} already exists with a different body.");
             }

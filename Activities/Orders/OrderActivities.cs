@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Microsoft.Azure.Functions.Worker;
+using ServerlessTasks.Activities.Events;
+using ServerlessTasks.Domain.Orders;
+using ServerlessTasks.Functions.Contracts;
+
+namespace ServerlessTasks.Activities.Orders;
+
+/// <summary>
+/// The order steps as activities (task types <see cref="OrderSteps.Types"/>). Each is idempotent by its task key
+/// (<c>{workflow}/{step}</c>, no attempt number): a retried or redelivered charge finds its charge in the gateway's
+/// ledger instead of charging again, a repeated reservation returns the same reservation. Compensations key on the
+/// step they undo: the refund on the payment's key, the release on the reservation's.
+/// </summary>
+public sealed class OrderActivities(HostClock clock, OrderProviders providers)
+{
+    /// <summary>Runs the fraud check: <c>{score}</c>.</summary>
+    [Function(nameof(OrderFraudCheck))]
+    public Task<TaskActivityResult> OrderFraudCheck([ActivityTrigger] TaskInvocation invocation) =>
+        RunAsync(invocation, async order => new { score = await providers.Fraud.CheckAsync(order) });
+
+    /// <summary>Charges the order under the payment step's key: <c>{charge_id, amount, currency}</c>.</summary>
+    [Function(nameof(OrderCharge))]
+    public Task<TaskActivityResult> OrderCharge([ActivityTrigger] TaskInvocation invocation) =>
+        RunAsync(invocation, async order =>
+        {
+            var charge = await providers.Gateway.ChargeAsync(Key(invocation, OrderSteps.Payment), order.OrderId, order.Amount, order.Currency);
+            return new { charge_id = charge.ChargeId, amount = charge.Amount, currency = charge.Currency };
+        });
+
+    /// <summary>Refunds the payment step's charge, if one was made: <c>{refunded, refund_id?, charge_id?}</c>.</summary>
+    [Function(nameof(OrderRefund))]
+    public Task<TaskActivityResult> OrderRefund([ActivityTrigger] TaskInvocation invocation) =>
+        RunAsync(invocation, async _ =>
+        {
+            var refund = await providers.Gateway.RefundAsync(Key(invocation, OrderSteps.Payment));
+            return new { refunded = refund is not null, refund_id = refund?.RefundId, charge_id = refund?.ChargeId };
+        });
+
+    /// <summary>Reserves the order's stock: <c>{reservation_id, expires_at}</c>.</summary>
+    [Function(nameof(OrderReserve))]
+    public Task<TaskActivityResult> OrderReserve([ActivityTrigger] TaskInvocation invocation) =>
+        RunAsync(invocation, async order =>
+        {
+            var reservation = await providers.Inventory.ReserveAsync(Key(invocation, OrderSteps.Inventory), order);
+            return new { reservation_id = reservation.ReservationId, expires_at = reservation.ExpiresAt };
+        });
+
+    /// <summary>Releases the order's reservation: <c>{released}</c> (false when it held nothing any more).</summary>
+    [Function(nameof(OrderRelease))]
+    public Task<TaskActivityResult> OrderRelease([ActivityTrigger] TaskInvocation invocation) =>
+        RunAsync(invocation, async _ => new { released = await providers.Inventory.ReleaseAsync(Key(invocation, OrderSteps.Inventory)) });
+
+    /// <summary>Packs the order: <c>{parcel_id}</c>.</summary>
+    [Function(nameof(OrderPack))]
+    public Task<TaskActivityResult> OrderPack([ActivityTrigger] TaskInvocation invocation) =>
+        RunAsync(invocation, async order => new { parcel_id = await providers.Shipping.PackAsync(Key(invocation, OrderSteps.Packing), order) });
+
+    /// <summary>Ships the order (commits the reservation): <c>{shipment_id}</c>.</summary>
+    [Function(nameof(OrderShip))]
+    public Task<TaskActivityResult> OrderShip([ActivityTrigger] TaskInvocation invocation) =>
+        RunAsync(invocation, async order =>
+        {
+            var shipment = await providers.Shipping.ShipAsync(Key(invocation, OrderSteps.Shipping), Key(invocation, OrderSteps.Inventory), order);
+            return new { shipment_id = shipment.ShipmentId };
+        });
+
+    /// <summary>Notifies the customer: <c>{notified_at}</c>.</summary>
+    [Function(nameof(OrderNotify))]
+    public Task<TaskActivityResult> OrderNotify([ActivityTrigger] TaskInvocation invocation) =>
+        RunAsync(invocation, async order => new { notified_at = await providers.Notifier.NotifyAsync(Key(invocation, OrderSteps.Notification), order, Key(invocation, OrderSteps.Shipping)) });
+
+    /// <summary>The task key of <paramref name="step"/> in the invocation's workflow.</summary>
+    private static string Key(TaskInvocation invocation, string step) => OrderSteps.TaskKey(invocation.WorkflowId, step);
+
+    private Task<TaskActivityResult> RunAsync<T>(TaskInvocation invocation, Func<OrderSpec, Task<T>> step)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        return clock.RunAsync(invocation.Hlc, async () =>
+        {
+            await providers.EnsureReadyAsync();
+            var order = invocation.Payload is { } payload ? OrderTemplate.ReadPayload(payload) : throw new ArgumentException("An order step needs the order as its payload.", nameof(invocation));
+            return JsonSerializer.SerializeToElement(await step(order));
+        });
+    }
+}
