@@ -67,17 +67,10 @@ public static class JsonBody
         }
         catch (JsonException ex)
         {
-            var where = ex.Path is null ? string.Empty : $" at {ex.Path}";
-            return (null, ApiResults.Problem(400, "Bad Request", $"The body is not valid JSON for this request{where}: {FirstSentence(ex.Message)}"));
+            return (null, ApiResults.Problem(400, "Bad Request", $"The body is not valid JSON for this request: {JsonFieldErrors.Describe(ex, typeof(T), body, ApiJson.Options)}"));
         }
     }
 
     private static IActionResult TooLarge() =>
         ApiResults.Problem(413, "Payload Too Large", $"The request body exceeds {MaxBytes / (1024 * 1024)} MiB.");
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message : message[..(end + 1)];
-    }
 }

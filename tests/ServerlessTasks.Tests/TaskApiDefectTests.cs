@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace ServerlessTasks.Tests;
+
+/// <summary>The task API defects of issue 10, each as a client met it: every test here failed before its fix.</summary>
+public class TaskApiDefectTests(AppHost host) : IClassFixture<AppHost>
+{
+    private async Task<JsonElement> WaitForTaskAsync(string path, Func<JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + AppHost.DefaultWait;
+        while (true)
+        {
+            using var response = await host.Http.GetAsync(path);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var task = await response.Content.ReadFromJsonAsync<JsonElement>();
+                if (condition(task))
+                {
+                    return task;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{path} never reached the expected state.{host.Describe()}");
+            await Task.Delay(20);
+        }
+    }
+
+    private static bool Is(JsonElement task, string status) => task.GetProperty("status").GetString() == status;
+
+    private static bool IsFinished(JsonElement task) => task.GetProperty("status").GetString() is not ("pending" or "running");
+
+    private async Task<(HttpStatusCode Status, JsonElement Body, string Text)> PostAsync(string path, string body)
+    {
+        using var response = await host.PostAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), text);
+    }
+
+    [Theory]
+    [InlineData("""{"task_id":"str-timeout","task_type":"echo","timeout":"300"}""", "Field 'timeout' must be a JSON number (not a string) (got the string \"300\").")]
+    [InlineData("""{"task_id":"str-prio","task_type":"echo","priority":"5"}""", "Field 'priority' must be a whole JSON number (not a string) (got the string \"5\").")]
+    [InlineData("""{"task_id":"str-retries","task_type":"echo","max_retries":"2"}""", "Field 'max_retries' must be a whole JSON number (not a string) (got the string \"2\").")]
+    [InlineData("""{"task_id":"bad-deps","task_type":"echo","dependencies":"a"}""", "Field 'dependencies' must be an array whose items are each a string (got the string \"a\").")]
+    [InlineData("""{"task_id":"bad-events","task_type":"echo","callback":{"url":"http://127.0.0.1:1/x","events":["finished"]}}""",
+        "Field 'callback.events[0]' must be one of \"completed\", \"task_started\", \"task_completed\", \"task_failed\", \"task_skipped\" (got the string \"finished\").")]
+    public async Task SubmitTask_WrongJsonType_Is400NamingTheFieldAndWhatItMustBe(string body, string expected)
+    {
+        // Before: strings were taken as numbers, and type errors named .NET types without the allowed values.
+        var (status, problem, text) = await PostAsync("/api/tasks", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal($"The body is not valid JSON for this request: {expected}", problem.GetProperty("detail").GetString());
+        Assert.DoesNotContain("System.", text);
+        Assert.DoesNotContain("ServerlessTasks.", text);
+    }
+
+    [Theory]
+    [InlineData("""{"workflow_id":"bad-wf-tasks","tasks":"all of them"}""", "Field 'tasks' must be an array whose items are each a JSON object (got the string \"all of them\").")]
+    [InlineData("""{"workflow_id":"bad-wf-policy","tasks":[{"task_id":"a","task_type":"echo"}],"scheduling_policy":"fastest"}""",
+        "Field 'scheduling_policy' must be one of \"priority\", \"deadline\" (got the string \"fastest\").")]
+    [InlineData("""{"workflow_id":"bad-wf-prio","tasks":[{"task_id":"a","task_type":"echo","priority":"9"}]}""",
+        "Field 'tasks[0].priority' must be a whole JSON number (not a string) (got the string \"9\").")]
+    [InlineData("""{"workflow_id":"bad-wf-deadline","tasks":[{"task_id":"a","task_type":"echo"}],"deadline":12}""",
+        "Field 'deadline' must be an ISO 8601 date-time string such as \"2030-01-01T00:00:00Z\" (got the number 12).")]
+    public async Task SubmitWorkflow_WrongJsonType_Is400NamingTheFieldAndWhatItMustBe(string body, string expected)
+    {
+        var (status, problem, text) = await PostAsync("/api/workflows", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal($"The body is not valid JSON for this request: {expected}", problem.GetProperty("detail").GetString());
+        Assert.DoesNotContain("ServerlessTasks.", text);
+    }
+
+    [Fact]
+    public async Task SubmitWorkflow_DuplicateKey_Is400WithoutDotNetTypes()
+    {
+        var (status, problem, _) = await PostAsync("/api/workflows", """{"workflow_id":"bad-dupkey-2","tasks":[{"task_id":"a","task_id":"b","task_type":"echo"}]}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("task_id", detail);
+        Assert.DoesNotContain("ServerlessTasks.", detail);
+        Assert.DoesNotContain("System.", detail);
+    }
+}
