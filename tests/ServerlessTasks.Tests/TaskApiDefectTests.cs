@@ -84,4 +84,37 @@ public class TaskApiDefectTests(AppHost host) : IClassFixture<AppHost>
         Assert.DoesNotContain("ServerlessTasks.", detail);
         Assert.DoesNotContain("System.", detail);
     }
+
+    [Theory]
+    [InlineData("GET", "/api/nothing-here")]
+    [InlineData("POST", "/api/tasks/x/y/z")]
+    [InlineData("GET", "/api")]
+    public async Task UnknownRoute_AnyMethod_Is404ProblemJson(string method, string path)
+    {
+        // Before: the host's empty 404.
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        using var response = await host.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("DELETE", "/api/tasks", "GET, POST")]
+    [InlineData("PUT", "/api/tasks/some-id", "GET")]
+    [InlineData("GET", "/api/tasks/some-id/cancel", "POST")]
+    public async Task KnownRoute_WrongMethod_Is405ProblemJsonWithAllow(string method, string path, string allow)
+    {
+        // Before: the host's empty 405.
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        using var response = await host.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains(allow, problem.GetProperty("detail").GetString());
+    }
 }
