@@ -101,7 +101,22 @@ public static class TaskRunner
                 events.Add(clock.Stamp(workflowId, task.TaskId, TaskEventKind.Started, context.UtcNow(), attempt));
             }
 
-            return type == TaskTypes.Delay ? await DelayAsync(context, task, cancellation) : await ApprovalAsync(context, task, cancellation);
+            if (type == TaskTypes.Approval)
+            {
+                return await ApprovalAsync(context, task, cancellation);
+            }
+
+            // The delay races the task's timeout like any attempt; whichever loses has its timer cancelled, since an
+            // open timer keeps the orchestration from completing.
+            using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            try
+            {
+                return await WithTimeout(context, DelayAsync(context, task, delayCancellation.Token), task.Timeout, cancellation);
+            }
+            finally
+            {
+                delayCancellation.Cancel();
+            }
         }
 
         var sent = clock?.Next(context.UtcNow());

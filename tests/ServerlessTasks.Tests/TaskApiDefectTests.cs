@@ -38,6 +38,21 @@ public class TaskApiDefectTests(AppHost host) : IClassFixture<AppHost>
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), text);
     }
 
+    [Fact]
+    public async Task SubmitTask_DelayLongerThanItsTimeout_FailsTimedOut()
+    {
+        // Before: timeout was ignored for delay tasks (a 10 s delay with timeout 1 completed).
+        var submit = await PostAsync("/api/tasks", """{"task_id":"delay-timeout","task_type":"delay","payload":{"seconds":10},"timeout":1}""");
+        Assert.Equal(HttpStatusCode.Accepted, submit.Status);
+
+        var task = await WaitForTaskAsync("/api/tasks/delay-timeout", IsFinished);
+
+        Assert.Equal("failed", task.GetProperty("status").GetString());
+        Assert.Equal("timed out after 1 s", task.GetProperty("error").GetString());
+        var finished = task.GetProperty("completed_at").GetDateTimeOffset() - task.GetProperty("started_at").GetDateTimeOffset();
+        Assert.True(finished < TimeSpan.FromSeconds(9), $"took {finished}");
+    }
+
     [Theory]
     [InlineData("""{"task_id":"str-timeout","task_type":"echo","timeout":"300"}""", "Field 'timeout' must be a JSON number (not a string) (got the string \"300\").")]
     [InlineData("""{"task_id":"str-prio","task_type":"echo","priority":"5"}""", "Field 'priority' must be a whole JSON number (not a string) (got the string \"5\").")]
