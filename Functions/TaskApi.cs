@@ -18,7 +18,7 @@ namespace ServerlessTasks.Functions;
 /// <summary>The task endpoints (the seed's task API): submit one task, read it, list tasks.</summary>
 public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddressGuard outbound, ICallbackStore callbacks)
 {
-    private readonly WorkflowValidator _validator = new();
+    private readonly WorkflowValidator _validator = BuiltInPayloads.Validator;
 
     /// <summary>
     /// <c>POST /api/tasks</c>: one task; its <c>dependencies</c> name tasks submitted earlier, which it waits for.

@@ -19,7 +19,7 @@ namespace ServerlessTasks.Functions;
 /// <summary>The workflow endpoints: submit a DAG, read its state.</summary>
 public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAddressGuard outbound, ICallbackStore callbacks)
 {
-    private readonly WorkflowValidator _validator = new();
+    private readonly WorkflowValidator _validator = Contracts.BuiltInPayloads.Validator;
 
     /// <summary><c>POST /api/workflows</c>: validates and starts a workflow; 202 with the status URLs.</summary>
     [Function(nameof(SubmitWorkflow))]

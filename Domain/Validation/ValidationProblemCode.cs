@@ -86,6 +86,10 @@ public enum ValidationProblemCode
     [JsonStringEnumMemberName("invalid_compensation")]
     InvalidCompensation,
 
+    /// <summary>The payload does not fit its task type (e.g. a negative <c>delay</c>, <c>compute</c> iterations over the cap).</summary>
+    [JsonStringEnumMemberName("invalid_payload")]
+    InvalidPayload,
+
     /// <summary>More problems were found than <see cref="WorkflowLimits.MaxReportedProblems"/>; the rest are counted here.</summary>
     [JsonStringEnumMemberName("too_many_problems")]
     TooManyProblems,

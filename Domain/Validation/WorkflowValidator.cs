@@ -14,10 +14,14 @@ namespace ServerlessTasks.Domain.Validation;
 /// (see <see cref="WorkflowSpecExtensions.WithGeneratedTaskIds"/>).
 /// </remarks>
 /// <param name="limits">The limits to enforce; <see cref="WorkflowLimits.Default"/> when null.</param>
-public sealed class WorkflowValidator(WorkflowLimits? limits = null)
+/// <param name="payloads">Per task type payload checks; none when null.</param>
+public sealed class WorkflowValidator(WorkflowLimits? limits = null, PayloadRules? payloads = null)
 {
     /// <summary>The limits enforced.</summary>
     public WorkflowLimits Limits { get; } = limits ?? WorkflowLimits.Default;
+
+    /// <summary>The payload checks applied.</summary>
+    public PayloadRules Payloads { get; } = payloads ?? PayloadRules.None;
 
     /// <summary>Validates a workflow against the clock of <paramref name="timeProvider"/>.</summary>
     /// <param name="workflow">The workflow.</param>
@@ -222,8 +226,18 @@ public sealed class WorkflowValidator(WorkflowLimits? limits = null)
                 ids);
         }
 
+        if (Payloads.Check(task.TaskType, task.Payload) is { } payloadProblem)
+        {
+            problems.Add(ValidationProblemCode.InvalidPayload, $"Task {quoted} ({task.TaskType}): {payloadProblem}.", ids);
+        }
+
         if (task.Compensate is { } compensate)
         {
+            if (Payloads.Check(compensate.TaskType, compensate.Payload) is { } compensationProblem)
+            {
+                problems.Add(ValidationProblemCode.InvalidPayload, $"Task {quoted} has a compensation ({compensate.TaskType}) whose {compensationProblem}.", ids);
+            }
+
             if (string.IsNullOrWhiteSpace(compensate.TaskType) || compensate.TaskType.Length > Limits.MaxTaskTypeLength)
             {
                 problems.Add(ValidationProblemCode.InvalidCompensation, $"Task {quoted} has a compensation without a valid task_type.", ids);

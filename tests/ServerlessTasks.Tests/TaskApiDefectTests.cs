@@ -101,6 +101,34 @@ public class TaskApiDefectTests(AppHost host) : IClassFixture<AppHost>
     }
 
     [Theory]
+    [InlineData("""{"task_id":"neg-delay","task_type":"delay","payload":{"seconds":-5}}""", "payload.seconds must be a JSON number from 0 to 2592000 (got -5)")]
+    [InlineData("""{"task_id":"str-delay","task_type":"delay","payload":{"seconds":"5"}}""", "payload.seconds must be a JSON number from 0 to 2592000 (got a string)")]
+    [InlineData("""{"task_id":"big-compute","task_type":"compute","payload":{"iterations":5000000}}""", "payload.iterations must be a whole JSON number from 1 to 1000000 (got 5000000)")]
+    [InlineData("""{"task_id":"frac-compute","task_type":"compute","payload":{"iterations":2.5}}""", "payload.iterations must be a whole JSON number from 1 to 1000000 (got 2.5)")]
+    public async Task SubmitTask_PayloadItsTypeWouldRefuseOrChange_Is422AndCreatesNothing(string body, string expected)
+    {
+        // Before: delay with seconds -5 completed at once and compute capped iterations silently.
+        var (status, problem, text) = await PostAsync("/api/tasks", body);
+
+        Assert.True(status == HttpStatusCode.UnprocessableEntity, $"{(int)status} {text}");
+        Assert.Contains(expected, problem.GetProperty("detail").GetString());
+        Assert.Equal("invalid_payload", problem.GetProperty("errors")[0].GetProperty("code").GetString());
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("task_id").GetString();
+        using var get = await host.Http.GetAsync($"/api/tasks/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task SubmitWorkflow_NegativeDelay_Is422NamingTheTask()
+    {
+        var (status, problem, _) = await PostAsync("/api/workflows", """{"workflow_id":"neg-delay-wf","tasks":[{"task_id":"wait","task_type":"delay","payload":{"seconds":-1}}]}""");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("invalid_payload", problem.GetProperty("errors")[0].GetProperty("code").GetString());
+        Assert.Equal("wait", problem.GetProperty("errors")[0].GetProperty("task_ids")[0].GetString());
+    }
+
+    [Theory]
     [InlineData("GET", "/api/nothing-here")]
     [InlineData("POST", "/api/tasks/x/y/z")]
     [InlineData("GET", "/api")]
