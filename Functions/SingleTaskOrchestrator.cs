@@ -76,6 +76,9 @@ public static class SingleTaskOrchestrator
             : await Finish(context, log, entry, WorkflowTaskStatus.Failed, null, outcome.Error, outcome.Attempts, outcome);
     }
 
+    /// <summary>Watch rounds (0.5 s doubling to 30 s, about 7 minutes in all) for a dependency to appear in the index.</summary>
+    private const int UnindexedDependencyRounds = 20;
+
     /// <summary>Waits until every dependency finished; returns the first that did not complete, or null.</summary>
     private static async Task<TaskIndexEntry?> WaitForDependenciesAsync(TaskOrchestrationContext context, TaskSpec task, Task cancel)
     {
@@ -87,6 +90,28 @@ public static class SingleTaskOrchestrator
         var dependencies = task.DependsOn.Select(d => new DependencyRef(TaskIndexEntry.SingleTaskWorkflowId(d), d)).ToList();
         var states = await context.CallActivityAsync<IReadOnlyList<TaskIndexEntry?>>(
             nameof(TaskIndexActivities.WatchDependencies), new WatchRequest(context.InstanceId, dependencies), OrchestrationDefaults.BookkeepingRetry);
+        // A dependency accepted a moment before this task may not be indexed yet (its orchestration writes its first
+        // row when it runs), and only indexed tasks take waiters: watch again, backing off, until every one is known.
+        for (var round = 0; states.Any(s => s is null); round++)
+        {
+            if (round == UnindexedDependencyRounds)
+            {
+                var missing = dependencies[states.ToList().FindIndex(s => s is null)];
+                return new TaskIndexEntry { WorkflowId = missing.WorkflowId, TaskId = missing.TaskId, TaskType = "unknown", Status = WorkflowTaskStatus.Skipped };
+            }
+
+            using var wait = new CancellationTokenSource();
+            var timer = context.CreateTimer(context.CurrentUtcDateTime + TimeSpan.FromSeconds(Math.Min(30, 0.5 * Math.Pow(2, round))), wait.Token);
+            if (await Task.WhenAny(timer, cancel) == cancel)
+            {
+                wait.Cancel();
+                return null;
+            }
+
+            states = await context.CallActivityAsync<IReadOnlyList<TaskIndexEntry?>>(
+                nameof(TaskIndexActivities.WatchDependencies), new WatchRequest(context.InstanceId, dependencies), OrchestrationDefaults.BookkeepingRetry);
+        }
+
         var waits = new List<Task<TaskIndexEntry?>>();
         for (var i = 0; i < dependencies.Count; i++)
         {

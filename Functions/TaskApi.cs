@@ -39,7 +39,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
         }
 
         var task = string.IsNullOrEmpty(submitted!.TaskId) ? submitted with { TaskId = Guid.NewGuid().ToString("N") } : submitted;
-        var invalid = await ValidateAsync(task, context.CancellationToken)
+        var invalid = await ValidateAsync(task, client, context.CancellationToken)
             ?? await CallbackProblems.CheckAsync(outbound, null, [task], context.CancellationToken);
         if (invalid is not null)
         {
@@ -128,7 +128,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
         return new AcceptedResult();
     }
 
-    private async Task<IActionResult?> ValidateAsync(TaskSpec task, CancellationToken cancellation)
+    private async Task<IActionResult?> ValidateAsync(TaskSpec task, DurableTaskClient client, CancellationToken cancellation)
     {
         var problems = _validator.ValidateTask(task, time.GetUtcNow()).Problems.ToList();
         if (!string.IsNullOrEmpty(task.TaskType) && !TaskTypes.IsKnown(task.TaskType))
@@ -142,7 +142,11 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
             var unknown = new List<string>();
             foreach (var dependency in task.DependsOn.Distinct(StringComparer.Ordinal))
             {
-                if (await index.GetAsync(TaskIndexEntry.SingleTaskWorkflowId(dependency), dependency, cancellation) is null)
+                // The index learns of a task only once its orchestration runs: a dependency accepted a moment ago
+                // is known by its orchestration instance alone.
+                var instanceId = TaskIndexEntry.SingleTaskWorkflowId(dependency);
+                if (await index.GetAsync(instanceId, dependency, cancellation) is null
+                    && await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellation) is null)
                 {
                     unknown.Add(dependency);
                 }
