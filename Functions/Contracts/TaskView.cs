@@ -26,6 +26,17 @@ public sealed record TaskView(
     /// <summary>The completion callback's state, when the submission asked for one (single tasks).</summary>
     public Callbacks.CallbackStateView? Callback { get; init; }
 
+    /// <summary>
+    /// Whether the task missed its deadline: true when it finished after it, or is still unfinished past it; false
+    /// when it finished in time or is not late yet; absent when the task has no deadline. A late task that completes
+    /// still reads <c>completed</c> (its result stands); this says it was late.
+    /// </summary>
+    public bool? DeadlineMissed { get; init; }
+
+    /// <summary>The <see cref="DeadlineMissed"/> value of a task with <paramref name="deadline"/> at <paramref name="now"/>.</summary>
+    public static bool? Missed(DateTimeOffset? deadline, DateTimeOffset? completedAt, DateTimeOffset now) =>
+        deadline is { } due ? (completedAt ?? now) > due : null;
+
     /// <summary>The view of an index entry.</summary>
     public static TaskView From(TaskIndexEntry entry)
     {

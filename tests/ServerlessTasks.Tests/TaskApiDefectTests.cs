@@ -75,6 +75,64 @@ public class TaskApiDefectTests(AppHost host) : IClassFixture<AppHost>
         Assert.True(finished < TimeSpan.FromSeconds(9), $"took {finished}");
     }
 
+    [Fact]
+    public async Task GetTask_CompletedAfterItsDeadline_IsMarkedDeadlineMissed()
+    {
+        // Before: a task that ran past its deadline read plain "completed"; nothing marked it late.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(15); // room for a slow first start on a loaded machine
+        var far = DateTimeOffset.UtcNow.AddHours(1).ToString("O");
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync("/api/tasks", $$"""{"task_id":"late-1","task_type":"approval","deadline":"{{deadline:O}}"}""")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync("/api/tasks", $$"""{"task_id":"on-time-1","task_type":"echo","deadline":"{{far}}"}""")).Status);
+        var started = await WaitForTaskAsync("/api/tasks/late-1", t => Is(t, "running"));
+        Assert.True(started.GetProperty("started_at").GetDateTimeOffset() < deadline, "started after its deadline: the machine is too slow for this test");
+
+        var overdue = await WaitForTaskAsync("/api/tasks/late-1", t => t.TryGetProperty("deadline_missed", out var missed) && missed.GetBoolean());
+        using (var approve = await host.PostAsync("/runtime/webhooks/durabletask/instances/task:late-1/raiseEvent/approval:late-1", "\"late\""))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, approve.StatusCode);
+        }
+
+        var late = await WaitForTaskAsync("/api/tasks/late-1", IsFinished);
+        var onTime = await WaitForTaskAsync("/api/tasks/on-time-1", IsFinished);
+
+        Assert.Equal("running", overdue.GetProperty("status").GetString());
+        Assert.Equal("completed", late.GetProperty("status").GetString());
+        Assert.True(late.GetProperty("deadline_missed").GetBoolean());
+        Assert.Equal("completed", onTime.GetProperty("status").GetString());
+        Assert.False(onTime.GetProperty("deadline_missed").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ListTasks_WithWorkflowTasksSharingIds_ListsNoDuplicatesAndEveryRowResolves()
+    {
+        // Before: the list held workflow tasks (ids repeat across workflows) that GET /api/tasks/{id} answered 404.
+        var one = await host.SubmitAsync("""{"workflow_id":"list-wf-1","tasks":[{"task_id":"shared-a","task_type":"echo"},{"task_id":"shared-b","task_type":"echo"}]}""");
+        var two = await host.SubmitAsync("""{"workflow_id":"list-wf-2","tasks":[{"task_id":"shared-a","task_type":"echo"},{"task_id":"shared-b","task_type":"echo"}]}""");
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync("/api/tasks", """{"task_id":"list-single-1","task_type":"echo"}""")).Status);
+        await host.WaitForWorkflowAsync(one);
+        await host.WaitForWorkflowAsync(two);
+        await WaitForTaskAsync("/api/tasks/list-single-1", IsFinished);
+
+        var all = await host.Http.GetFromJsonAsync<JsonElement>("/api/tasks?limit=1000");
+        var ids = all.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("task_id").GetString()!).ToList();
+
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal(ids.Count, all.GetProperty("total").GetInt32());
+        Assert.Contains("list-single-1", ids);
+        Assert.DoesNotContain("shared-a", ids);
+        foreach (var id in ids)
+        {
+            using var get = await host.Http.GetAsync($"/api/tasks/{id}");
+            Assert.True(get.StatusCode == HttpStatusCode.OK, $"{id}: {(int)get.StatusCode}");
+        }
+
+        var inWorkflow = await host.Http.GetFromJsonAsync<JsonElement>("/api/tasks?workflow_id=list-wf-2");
+        Assert.Equal(["shared-a", "shared-b"], inWorkflow.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("task_id").GetString()!).Order().ToList());
+        var shared = await host.Http.GetFromJsonAsync<JsonElement>("/api/tasks/shared-a?workflow_id=list-wf-2");
+        Assert.Equal("list-wf-2", shared.GetProperty("workflow_id").GetString());
+        Assert.Equal("completed", shared.GetProperty("status").GetString());
+    }
+
     [Theory]
     [InlineData("""{"task_id":"str-timeout","task_type":"echo","timeout":"300"}""", "Field 'timeout' must be a JSON number (not a string) (got the string \"300\").")]
     [InlineData("""{"task_id":"str-prio","task_type":"echo","priority":"5"}""", "Field 'priority' must be a whole JSON number (not a string) (got the string \"5\").")]
