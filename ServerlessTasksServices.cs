@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,8 +7,12 @@ using ServerlessTasks.Activities.Events;
 using ServerlessTasks.Activities.Http;
 using ServerlessTasks.Activities.Orders;
 using ServerlessTasks.Domain.Clock;
+using ServerlessTasks.Functions.Security;
+using ServerlessTasks.TableStorage;
 using ServerlessTasks.TaskIndex;
+using ServerlessTasks.TaskIndex.Tables;
 using ServerlessTasks.Webhooks;
+using ServerlessTasks.Webhooks.Tables;
 
 namespace ServerlessTasks;
 
@@ -16,31 +21,54 @@ public static class ServerlessTasksServices
 {
     /// <summary>
     /// The task index: <c>TaskIndex:Provider</c> = <c>sqlite</c> (default; file <c>TaskIndex:Path</c>, default
-    /// <c>.data/tasks.db</c>) or <c>memory</c>.
+    /// <c>.data/tasks.db</c>), <c>tables</c> (Azure Tables, shared by every instance: connection <c>TaskIndex:Connection</c>,
+    /// default <c>AzureWebJobsStorage</c>; tables <c>{TaskIndex:TablePrefix}Tasks</c>/<c>Events</c>, default prefix <c>st</c>)
+    /// or <c>memory</c>.
     /// </summary>
     public static ITaskIndex CreateTaskIndex(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return (configuration["TaskIndex:Provider"] ?? "sqlite").ToLowerInvariant() switch
+        return StoreProvider(configuration) switch
         {
             "memory" => new InMemoryTaskIndex(),
             "sqlite" => new SqliteTaskIndex(configuration["TaskIndex:Path"] ?? Path.Combine(".data", "tasks.db")),
-            var other => throw new InvalidOperationException($"Unknown TaskIndex:Provider '{other}'; use 'sqlite' or 'memory'."),
+            _ => Initialized(new TableTaskIndex(TablesService(configuration), TablePrefix(configuration)), i => i.InitializeAsync()),
         };
+    }
+
+    /// <summary><c>TaskIndex:Provider</c>, the one store choice for the task index, journal and callback store.</summary>
+    private static string StoreProvider(IConfiguration configuration) =>
+        (configuration["TaskIndex:Provider"] ?? "sqlite").ToLowerInvariant() switch
+        {
+            var known and ("memory" or "sqlite" or "tables") => known,
+            var other => throw new InvalidOperationException($"Unknown TaskIndex:Provider '{other}'; use 'sqlite', 'tables' or 'memory'."),
+        };
+
+    private static TableServiceClient TablesService(IConfiguration configuration) =>
+        TablesConnection.Create(key => configuration[key], configuration["TaskIndex:Connection"] ?? TablesConnection.DefaultName);
+
+    private static string TablePrefix(IConfiguration configuration) => configuration["TaskIndex:TablePrefix"] ?? "st";
+
+    // The Tables stores need their tables before the first call; created once, when the singleton is first resolved.
+    private static T Initialized<T>(T store, Func<T, Task> initialize)
+    {
+        initialize(store).GetAwaiter().GetResult();
+        return store;
     }
 
     /// <summary>
     /// The callback store (deliveries, dead letters, disabled endpoints), on the same provider as the task index:
-    /// <c>sqlite</c> (file <c>Webhooks:StorePath</c>, default <c>.data/callbacks.db</c>) or <c>memory</c>.
+    /// <c>sqlite</c> (file <c>Webhooks:StorePath</c>, default <c>.data/callbacks.db</c>), <c>tables</c> (table
+    /// <c>{TaskIndex:TablePrefix}Callbacks</c> on the task index's connection) or <c>memory</c>.
     /// </summary>
     public static ICallbackStore CreateCallbackStore(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return (configuration["TaskIndex:Provider"] ?? "sqlite").ToLowerInvariant() switch
+        return StoreProvider(configuration) switch
         {
             "memory" => new InMemoryCallbackStore(),
             "sqlite" => new SqliteCallbackStore(configuration["Webhooks:StorePath"] ?? Path.Combine(".data", "callbacks.db")),
-            var other => throw new InvalidOperationException($"Unknown TaskIndex:Provider '{other}'; use 'sqlite' or 'memory'."),
+            _ => Initialized(new TableCallbackStore(TablesService(configuration), TablePrefix(configuration)), s => s.InitializeAsync()),
         };
     }
 
@@ -88,6 +116,7 @@ public static class ServerlessTasksServices
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundAddressGuard>().CreateHandler())
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // per-task timeouts apply
         services.TryAddSingleton<ITaskIndex>(_ => CreateTaskIndex(configuration));
+        services.AddApiSecurity(configuration);
         AddTaskEvents(services, configuration);
         services.TryAddSingleton(_ => WebhookOptions.FromConfiguration(configuration, Development()));
         services.TryAddSingleton<ICallbackStore>(_ => CreateCallbackStore(configuration));
