@@ -44,7 +44,8 @@ public static class TaskRunner
             string error;
             try
             {
-                var result = await RunAttemptAsync(context, workflowId, task, attempt, clock, events, cancellation);
+                var result = await Pools.PooledAttempt.RunAsync(
+                    context, task, attempt, () => RunAttemptAsync(context, workflowId, task, attempt, clock, events, cancellation), cancellation);
                 return new TaskOutcome(true, result, null, attempt, events, clock?.Current);
             }
             catch (TaskFailedException failed)

@@ -1,0 +1,50 @@
+using Microsoft.DurableTask;
+using ServerlessTasks.Domain.Model;
+using ServerlessTasks.Domain.Pools;
+
+namespace ServerlessTasks.Functions.Pools;
+
+/// <summary>
+/// One attempt of a task whose type a pool names (<c>Pools:{name}:TaskTypes</c>): the slot is taken before the attempt
+/// runs and given back after it with the outcome (success, failure or timeout, cancellation), which the pool's AIMD
+/// and breaker learn from. Task types no pool names run straight away.
+/// </summary>
+public static class PooledAttempt
+{
+    /// <summary>Runs <paramref name="attempt"/> holding a slot of the task type's pool, if it has one.</summary>
+    /// <param name="context">The orchestration.</param>
+    /// <param name="task">The task.</param>
+    /// <param name="number">The attempt number.</param>
+    /// <param name="attempt">The attempt itself.</param>
+    /// <param name="cancellation">Cancels the wait for a slot (the attempt takes it too).</param>
+    public static async Task<T> RunAsync<T>(TaskOrchestrationContext context, TaskSpec task, int number, Func<Task<T>> attempt, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(attempt);
+        if (PoolSlots.Catalog.PoolFor(task.TaskType) is not { } pool)
+        {
+            return await attempt();
+        }
+
+        var slot = await PoolSlots.AcquireAsync(context, pool, task.TaskId!, number, task.Priority, task.Deadline, cancellation);
+        T result;
+        try
+        {
+            result = await attempt();
+        }
+        catch (Exception failure) when (failure is TaskFailedException or TimeoutException)
+        {
+            await PoolSlots.ReleaseAsync(context, slot, SlotOutcome.Failed);
+            throw;
+        }
+        catch (TaskCanceledException)
+        {
+            await PoolSlots.ReleaseAsync(context, slot, SlotOutcome.Abandoned);
+            throw;
+        }
+
+        await PoolSlots.ReleaseAsync(context, slot, SlotOutcome.Succeeded);
+        return result;
+    }
+}
