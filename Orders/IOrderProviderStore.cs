@@ -12,13 +12,20 @@ public interface IOrderProviderStore
     /// <summary>Creates the store's tables if needed.</summary>
     Task InitializeAsync(CancellationToken cancellation = default);
 
-    /// <summary>Records a charge under <paramref name="idempotencyKey"/>, or returns the one already recorded under it (counting a replay).</summary>
-    Task<(ChargeRecord Charge, bool Replayed)> ChargeAsync(string idempotencyKey, string orderId, decimal amount, string currency, DateTimeOffset at, CancellationToken cancellation = default);
+    /// <summary>
+    /// Records a charge under <paramref name="idempotencyKey"/>, or returns the one already recorded under it (counting a
+    /// replay); a null charge when the key was voided (see <see cref="RefundAsync"/>).
+    /// </summary>
+    Task<(ChargeRecord? Charge, bool Replayed)> ChargeAsync(string idempotencyKey, string orderId, decimal amount, string currency, DateTimeOffset at, CancellationToken cancellation = default);
 
     /// <summary>The charge recorded under a key, or null.</summary>
     Task<ChargeRecord?> GetChargeAsync(string idempotencyKey, CancellationToken cancellation = default);
 
-    /// <summary>Refunds the charge recorded under <paramref name="chargeKey"/> (once; later calls return the same refund); null when nothing was charged.</summary>
+    /// <summary>
+    /// Refunds the charge recorded under <paramref name="chargeKey"/> (once; later calls return the same refund). When
+    /// nothing was charged under the key, voids it instead and returns null: a charge under it arriving later (a late
+    /// delivery of an attempt the order already gave up on) is refused, so an order undone stays undone.
+    /// </summary>
     Task<RefundRecord?> RefundAsync(string chargeKey, DateTimeOffset at, CancellationToken cancellation = default);
 
     /// <summary>The ledger in numbers.</summary>

@@ -8,6 +8,7 @@ public sealed class InMemoryOrderProviderStore : IOrderProviderStore
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ChargeRecord> _charges = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RefundRecord> _refunds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _voids = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _stock = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (ReservationRecord Record, List<(string Sku, int Qty)> Lines)> _reservations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ShipmentRecord> _shipments = new(StringComparer.Ordinal);
@@ -16,20 +17,26 @@ public sealed class InMemoryOrderProviderStore : IOrderProviderStore
     public Task InitializeAsync(CancellationToken cancellation = default) => Task.CompletedTask;
 
     /// <inheritdoc />
-    public Task<(ChargeRecord Charge, bool Replayed)> ChargeAsync(string idempotencyKey, string orderId, decimal amount, string currency, DateTimeOffset at, CancellationToken cancellation = default)
+    public Task<(ChargeRecord? Charge, bool Replayed)> ChargeAsync(string idempotencyKey, string orderId, decimal amount, string currency, DateTimeOffset at, CancellationToken cancellation = default)
     {
         lock (_gate)
         {
+            if (_voids.TryGetValue(idempotencyKey, out var refused))
+            {
+                _voids[idempotencyKey] = refused + 1;
+                return Task.FromResult<(ChargeRecord?, bool)>((null, false));
+            }
+
             if (_charges.TryGetValue(idempotencyKey, out var existing))
             {
                 existing = existing with { Replays = existing.Replays + 1 };
                 _charges[idempotencyKey] = existing;
-                return Task.FromResult((WithRefund(existing), true));
+                return Task.FromResult<(ChargeRecord?, bool)>((WithRefund(existing), true));
             }
 
             var charge = new ChargeRecord($"ch_{Guid.NewGuid():N}", idempotencyKey, orderId, amount, currency, at, 0, null);
             _charges[idempotencyKey] = charge;
-            return Task.FromResult((charge, false));
+            return Task.FromResult<(ChargeRecord?, bool)>((charge, false));
         }
     }
 
@@ -49,6 +56,7 @@ public sealed class InMemoryOrderProviderStore : IOrderProviderStore
         {
             if (!_charges.TryGetValue(chargeKey, out var charge))
             {
+                _voids.TryAdd(chargeKey, 0);
                 return Task.FromResult<RefundRecord?>(null);
             }
 
@@ -75,7 +83,9 @@ public sealed class InMemoryOrderProviderStore : IOrderProviderStore
                 _charges.Values.Sum(c => c.Replays),
                 _refunds.Count,
                 _charges.Values.Sum(c => c.Amount),
-                _refunds.Values.Sum(r => r.Amount)));
+                _refunds.Values.Sum(r => r.Amount),
+                _voids.Count,
+                _voids.Values.Sum()));
         }
     }
 

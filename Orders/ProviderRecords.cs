@@ -54,7 +54,9 @@ public sealed record ShipmentRecord(string ShipmentId, string Key, string OrderI
 /// <param name="Refunds">Refund rows.</param>
 /// <param name="ChargedAmount">Sum of all charges.</param>
 /// <param name="RefundedAmount">Sum of all refunds.</param>
-public sealed record LedgerSummary(int Charges, int ChargedOrders, int OrdersChargedTwice, int Replays, int Refunds, decimal ChargedAmount, decimal RefundedAmount);
+/// <param name="Voided">Keys voided by a refund that found no charge (a later charge under them is refused).</param>
+/// <param name="RefusedAfterVoid">Charges refused because their key was voided.</param>
+public sealed record LedgerSummary(int Charges, int ChargedOrders, int OrdersChargedTwice, int Replays, int Refunds, decimal ChargedAmount, decimal RefundedAmount, int Voided = 0, int RefusedAfterVoid = 0);
 
 /// <summary>How a reservation request ended.</summary>
 /// <param name="Reservation">The reservation (new or the one already made under the key), or null.</param>

@@ -19,6 +19,7 @@ public sealed class SqliteOrderProviderStore : IOrderProviderStore, IAsyncDispos
         CREATE INDEX IF NOT EXISTS charges_by_order ON charges (order_id);
         CREATE TABLE IF NOT EXISTS refunds (
           charge_id TEXT PRIMARY KEY, refund_id TEXT NOT NULL UNIQUE, cents INTEGER NOT NULL, refunded_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS voids (idem_key TEXT PRIMARY KEY, voided_at INTEGER NOT NULL, refused INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS stock (sku TEXT PRIMARY KEY, on_hand INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS reservations (
           res_key TEXT PRIMARY KEY, reservation_id TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL, status INTEGER NOT NULL,
@@ -47,9 +48,17 @@ public sealed class SqliteOrderProviderStore : IOrderProviderStore, IAsyncDispos
     public Task InitializeAsync(CancellationToken cancellation = default) => InTransactionAsync(_ => 0, cancellation);
 
     /// <inheritdoc />
-    public Task<(ChargeRecord Charge, bool Replayed)> ChargeAsync(string idempotencyKey, string orderId, decimal amount, string currency, DateTimeOffset at, CancellationToken cancellation = default) =>
-        InTransactionAsync(connection =>
+    public Task<(ChargeRecord? Charge, bool Replayed)> ChargeAsync(string idempotencyKey, string orderId, decimal amount, string currency, DateTimeOffset at, CancellationToken cancellation = default) =>
+        InTransactionAsync<(ChargeRecord?, bool)>(connection =>
         {
+            using (var voided = Command(connection, "UPDATE voids SET refused = refused + 1 WHERE idem_key = $k", ("$k", idempotencyKey)))
+            {
+                if (voided.ExecuteNonQuery() > 0)
+                {
+                    return (null, false);
+                }
+            }
+
             if (ReadCharge(connection, idempotencyKey) is { } existing)
             {
                 Execute(connection, "UPDATE charges SET replays = replays + 1 WHERE idem_key = $k", ("$k", idempotencyKey));
@@ -71,6 +80,7 @@ public sealed class SqliteOrderProviderStore : IOrderProviderStore, IAsyncDispos
         {
             if (ReadCharge(connection, chargeKey) is not { } charge)
             {
+                Execute(connection, "INSERT OR IGNORE INTO voids (idem_key, voided_at) VALUES ($k, $at)", ("$k", chargeKey), ("$at", at.ToUnixTimeMilliseconds()));
                 return null;
             }
 
@@ -89,12 +99,13 @@ public sealed class SqliteOrderProviderStore : IOrderProviderStore, IAsyncDispos
             using var charges = Command(connection, """
                 SELECT COUNT(*), COUNT(DISTINCT order_id), COALESCE(SUM(replays), 0), COALESCE(SUM(cents), 0),
                   (SELECT COUNT(*) FROM (SELECT order_id FROM charges GROUP BY order_id HAVING COUNT(*) > 1)),
-                  (SELECT COUNT(*) FROM refunds), (SELECT COALESCE(SUM(cents), 0) FROM refunds)
+                  (SELECT COUNT(*) FROM refunds), (SELECT COALESCE(SUM(cents), 0) FROM refunds),
+                  (SELECT COUNT(*) FROM voids), (SELECT COALESCE(SUM(refused), 0) FROM voids)
                 FROM charges
                 """);
             using var reader = charges.ExecuteReader();
             reader.Read();
-            return new LedgerSummary(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(4), reader.GetInt32(2), reader.GetInt32(5), FromCents(reader.GetInt64(3)), FromCents(reader.GetInt64(6)));
+            return new LedgerSummary(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(4), reader.GetInt32(2), reader.GetInt32(5), FromCents(reader.GetInt64(3)), FromCents(reader.GetInt64(6)), reader.GetInt32(7), reader.GetInt32(8));
         }, cancellation);
 
     /// <inheritdoc />

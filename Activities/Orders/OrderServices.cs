@@ -10,8 +10,8 @@ namespace ServerlessTasks.Activities.Orders;
 public static class OrderServices
 {
     /// <summary>
-    /// The providers' store on the task index's provider (<c>TaskIndex:Provider</c>): <c>sqlite</c> (file
-    /// <c>Orders:StorePath</c>, default <c>orders.db</c> beside the task index) or <c>memory</c>.
+    /// The providers' store on the task index's provider (<c>TaskIndex:Provider</c>): <c>sqlite</c> or
+    /// <c>tables</c> (file <c>Orders:StorePath</c>, default <c>orders.db</c> beside the task index) or <c>memory</c>.
     /// </summary>
     public static IOrderProviderStore CreateStore(IConfiguration configuration)
     {
@@ -19,9 +19,11 @@ public static class OrderServices
         return (configuration["TaskIndex:Provider"] ?? "sqlite").ToLowerInvariant() switch
         {
             "memory" => new InMemoryOrderProviderStore(),
-            "sqlite" => new SqliteOrderProviderStore(configuration["Orders:StorePath"]
+            // With tables the simulated providers still keep their state in SQLite (one instance): they stand in for
+            // outside services, whose state would not live in the app's tables anyway.
+            "sqlite" or "tables" => new SqliteOrderProviderStore(configuration["Orders:StorePath"]
                 ?? Path.Combine(Path.GetDirectoryName(configuration["TaskIndex:Path"] ?? Path.Combine(".data", "tasks.db")) is { Length: > 0 } folder ? folder : ".", "orders.db")),
-            var other => throw new InvalidOperationException($"Unknown TaskIndex:Provider '{other}'; use 'sqlite' or 'memory'."),
+            var other => throw new InvalidOperationException($"Unknown TaskIndex:Provider '{other}'; use 'sqlite', 'tables' or 'memory'."),
         };
     }
 

@@ -165,6 +165,8 @@ public sealed class OrderApi(TimeProvider time, ITaskIndex index, OutboundAddres
             Refunds = ledger.Refunds,
             ChargedAmount = ledger.ChargedAmount,
             RefundedAmount = ledger.RefundedAmount,
+            VoidedKeys = ledger.Voided,
+            ChargesRefusedAfterVoid = ledger.RefusedAfterVoid,
             GatewayCalls = simulated?.Faults.Calls,
             GatewayFailures = simulated?.Faults.Failures,
         });

@@ -124,6 +124,12 @@ public sealed record LedgerView
     /// <summary>Sum of refunds.</summary>
     public decimal RefundedAmount { get; init; }
 
+    /// <summary>Payment keys voided by a refund that found no charge (the order was undone before any charge landed).</summary>
+    public int VoidedKeys { get; init; }
+
+    /// <summary>Charges refused because their key was voided: late deliveries of attempts the order had given up on.</summary>
+    public int ChargesRefusedAfterVoid { get; init; }
+
     /// <summary>Calls this worker made to the simulated gateway since it started (null for another gateway).</summary>
     public long? GatewayCalls { get; init; }
 

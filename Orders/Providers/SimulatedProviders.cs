@@ -29,6 +29,11 @@ public sealed class SimulatedPaymentGateway(IOrderProviderStore store, GatewayOp
         }
 
         var (charge, _) = await store.ChargeAsync(idempotencyKey, orderId, amount, currency, faults.Time.GetUtcNow(), cancellation);
+        if (charge is null)
+        {
+            throw new ProviderRejectedException("payment refused: the order's payment was voided (given up and undone; not retryable)");
+        }
+
         if (lostResponse)
         {
             throw new ProviderUnavailableException("payment gateway timed out (the charge may have been made)");

@@ -21,6 +21,7 @@ internal sealed record DemoOptions
           --timeout S            give up waiting for orders after S seconds past the last submission (default 600)
           --out FOLDER           write orders.csv, summary.json and latency.png there
           --seed N               random seed (default 1)
+          --raw                  the baseline instead: the same orders' provider calls in this process, nothing durable
         """;
 
     public Uri? Url { get; init; }
@@ -51,6 +52,8 @@ internal sealed record DemoOptions
 
     public int Seed { get; init; } = 1;
 
+    public bool Raw { get; init; }
+
     public static DemoOptions Parse(string[] args)
     {
         var options = new DemoOptions();
@@ -74,6 +77,7 @@ internal sealed record DemoOptions
                 "--timeout" => options with { TimeoutSeconds = Number() },
                 "--out" => options with { Out = Next() },
                 "--seed" => options with { Seed = (int)Number() },
+                "--raw" => options with { Raw = true },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.{Environment.NewLine}{Usage}"),
             };
         }

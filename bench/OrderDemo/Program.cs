@@ -48,6 +48,19 @@ receiver.MapPost("/hook", async (HttpRequest request) =>
 await receiver.StartAsync();
 var hookUrl = receiver.Urls.First() + "/hook";
 
+if (options.Raw)
+{
+    var rawFolder = Path.Combine(Path.GetTempPath(), "order-demo-raw-" + runId + "-" + Guid.NewGuid().ToString("N")[..6]);
+    Directory.CreateDirectory(rawFolder);
+    var rawOrders = Orders.Generate(options, runId, "http://127.0.0.1:9/hook");
+    AnsiConsole.MarkupLine($"[bold]{options.Orders:N0} orders[/] at {options.Rate}/s in process (raw baseline), {options.VipShare:P0} VIP, gateway failing {options.FailureRate:P0} of calls"
+        + (options.OutageAt >= 0 ? $", outage {options.OutageSeconds} s at +{options.OutageAt} s" : string.Empty));
+    var code = await RawRun.RunAsync(rawOrders, options, rawFolder, DateTimeOffset.UtcNow.AddSeconds(1));
+    await receiver.StopAsync();
+    Directory.Delete(rawFolder, recursive: true);
+    return code;
+}
+
 // The service: the host exe started here, or a running one.
 string? dataFolder = null;
 HostProcess? host = null;
@@ -105,25 +118,7 @@ else
 }
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
-var random = new Random(options.Seed);
-var orders = Enumerable.Range(1, options.Orders).Select(i =>
-{
-    var vip = random.NextDouble() < options.VipShare;
-    var undeliverable = random.NextDouble() < options.UndeliverableShare;
-    var lines = random.Next(1, 4);
-    var items = Enumerable.Range(0, lines).Select(k => new { sku = undeliverable && k == 0 ? "sku-oversize" : $"sku-{random.Next(1, 51)}", qty = random.Next(1, 4) }).ToArray();
-    var id = $"demo-{runId}-{i:D5}";
-    var body = JsonSerializer.Serialize(new
-    {
-        order_id = id,
-        customer = new { id = $"cust-{random.Next(1, 2000)}", tier = vip ? "vip" : "regular" },
-        items,
-        amount = Math.Round(5 + (random.NextDouble() * 195), 2),
-        currency = "EUR",
-        callback = new { url = hookUrl, token = id },
-    });
-    return new OrderRecord(id, vip, body);
-}).ToList();
+var orders = Orders.Generate(options, runId, hookUrl);
 
 AnsiConsole.MarkupLine($"[bold]{options.Orders:N0} orders[/] at {options.Rate}/s, {options.VipShare:P0} VIP, gateway failing {options.FailureRate:P0} of calls"
     + (options.OutageAt >= 0 && options.Url is null ? $", outage {options.OutageSeconds} s at +{options.OutageAt} s" : string.Empty)
@@ -319,7 +314,12 @@ if (host is not null)
     await host.DisposeAsync();
 }
 
-if (dataFolder is not null)
+if (dataFolder is not null && !summary.InvariantsHold)
+{
+    // Kept for a look: orders.db is the gateway's ledger, durable.db the task hub, host.log the host's and worker's log.
+    AnsiConsole.MarkupLine($"[red]Data kept in {dataFolder}[/]");
+}
+else if (dataFolder is not null)
 {
     try
     {

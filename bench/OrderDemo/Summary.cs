@@ -182,7 +182,7 @@ internal sealed record Summary
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    sum += property.Value.ValueKind == JsonValueKind.Number && property.Name.Contains("opening", StringComparison.OrdinalIgnoreCase)
+                    sum += property.Value.ValueKind == JsonValueKind.Number && (property.Name.Contains("opening", StringComparison.OrdinalIgnoreCase) || property.Name.EndsWith("_opens", StringComparison.OrdinalIgnoreCase))
                         ? property.Value.GetDouble()
                         : SumOpenings(property.Value);
                 }

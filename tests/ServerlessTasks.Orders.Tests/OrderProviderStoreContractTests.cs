@@ -33,7 +33,7 @@ public abstract class OrderProviderStoreContractTests : IAsyncLifetime
 
         Assert.False(replayedFirst);
         Assert.True(replayedSecond);
-        Assert.Equal(first.ChargeId, second.ChargeId);
+        Assert.Equal(first!.ChargeId, second!.ChargeId);
         var ledger = await Store.GetLedgerSummaryAsync();
         Assert.Equal(new LedgerSummary(1, 1, 0, 1, 0, 10.5m, 0m), ledger);
     }
@@ -62,7 +62,7 @@ public abstract class OrderProviderStoreContractTests : IAsyncLifetime
 
         Assert.NotNull(first);
         Assert.Equal(first, second);
-        Assert.Equal(charge.ChargeId, first.ChargeId);
+        Assert.Equal(charge!.ChargeId, first.ChargeId);
         Assert.Equal(7m, first.Amount);
         Assert.Equal(first.RefundId, (await Store.GetChargeAsync("order:a/payment"))!.RefundId);
         var ledger = await Store.GetLedgerSummaryAsync();
@@ -75,6 +75,21 @@ public abstract class OrderProviderStoreContractTests : IAsyncLifetime
     {
         Assert.Null(await Store.RefundAsync("order:none/payment", Now));
         Assert.Equal(0, (await Store.GetLedgerSummaryAsync()).Refunds);
+    }
+
+    [Fact]
+    public async Task Refund_NothingCharged_VoidsTheKeySoALateChargeIsRefused()
+    {
+        await Store.RefundAsync("order:late/payment", Now);
+
+        var (late, replayed) = await Store.ChargeAsync("order:late/payment", "late", 5m, "EUR", Now.AddSeconds(1));
+
+        Assert.Null(late);
+        Assert.False(replayed);
+        var ledger = await Store.GetLedgerSummaryAsync();
+        Assert.Equal(0, ledger.Charges);
+        Assert.Equal(1, ledger.Voided);
+        Assert.Equal(1, ledger.RefusedAfterVoid);
     }
 
     [Fact]
@@ -177,7 +192,7 @@ public abstract class OrderProviderStoreContractTests : IAsyncLifetime
     {
         var charges = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => Store.ChargeAsync("order:race/payment", "race", 3m, "EUR", Now))));
 
-        Assert.Single(charges.Select(c => c.Charge.ChargeId).Distinct());
+        Assert.Single(charges.Select(c => c.Charge!.ChargeId).Distinct());
         Assert.Single(charges, c => !c.Replayed);
         Assert.Equal(new LedgerSummary(1, 1, 0, 49, 0, 3m, 0m), await Store.GetLedgerSummaryAsync());
     }
@@ -214,6 +229,6 @@ public sealed class SqliteOrderProviderStoreTests : OrderProviderStoreContractTe
         Assert.True(replayed);
         Assert.Equal(1, (await reopened.GetLedgerSummaryAsync()).Charges);
         Assert.Equal((5, 3), await reopened.GetStockAsync("sku", 100, Now));
-        Assert.Equal(4m, again.Amount);
+        Assert.Equal(4m, again!.Amount);
     }
 }

@@ -102,4 +102,16 @@ public class SimulatedPaymentGatewayTests
         Assert.Equal(charge.ChargeId, refund!.ChargeId);
         Assert.Null(none);
     }
+
+    [Fact]
+    public async Task Charge_AfterTheOrderWasUndone_RefusedNotRetryable()
+    {
+        var (gateway, store, _) = Create(_ => { });
+        await gateway.RefundAsync("order:a/payment");
+
+        var error = await Assert.ThrowsAsync<ProviderRejectedException>(() => gateway.ChargeAsync("order:a/payment", "a", 2m, "EUR"));
+
+        Assert.Contains("voided", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, (await store.GetLedgerSummaryAsync()).Charges);
+    }
 }
