@@ -26,7 +26,10 @@ public sealed partial class DurableClientService
     /// <summary>The tag Durable puts on a restarted instance that got a new id.</summary>
     internal const string SourceInstanceIdTag = "MS_DurableFunctions_SourceInstanceId";
 
-    private static readonly ActivitySource Tracing = new("LocalRuntime.Durable.Client");
+    /// <summary>The ActivitySource of the sidecar's client spans (<c>create_orchestration:{name}</c>).</summary>
+    public const string TracingSourceName = "LocalRuntime.Durable.Client";
+
+    private static readonly ActivitySource Tracing = new(TracingSourceName);
 
     // Every DTFx status, as Durable's start derives dedupe statuses from the reuse policy against all of them.
     private static readonly OrchestrationStatus[] AllStatuses = Enum.GetValues<OrchestrationStatus>();
