@@ -6,6 +6,7 @@ using ServerlessTasks.Activities.Callbacks;
 using ServerlessTasks.Activities.Events;
 using ServerlessTasks.Activities.Http;
 using ServerlessTasks.Activities.Orders;
+using ServerlessTasks.Activities.Telemetry;
 using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Functions.Security;
 using ServerlessTasks.TableStorage;
@@ -88,6 +89,8 @@ public static class ServerlessTasksServices
         services.TryAddSingleton<TaskEventSink>();
         services.AddMetrics();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskEventHandler, TaskEventMetrics>());
+        services.TryAddSingleton<TaskTelemetry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskEventHandler, TaskTelemetry>(sp => sp.GetRequiredService<TaskTelemetry>()));
     }
 
     /// <summary>This host's HLC node id: <c>Hlc:NodeId</c>, else the machine name (made a safe key).</summary>
@@ -121,8 +124,10 @@ public static class ServerlessTasksServices
         services.TryAddSingleton(_ => WebhookOptions.FromConfiguration(configuration, Development()));
         services.TryAddSingleton<ICallbackStore>(_ => CreateCallbackStore(configuration));
         services.TryAddSingleton<CallbackDeliveries>();
+        services.TryAddTransient<WebhookTelemetryHandler>();
         services.AddHttpClient<WebhookClient>()
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundAddressGuard>().CreateHandler())
+            .AddHttpMessageHandler<WebhookTelemetryHandler>() // webhook attempts by outcome, and their span
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // the per-attempt timeout runs on TimeProvider
         services.AddOrderProviders(configuration);
         return services;

@@ -1,0 +1,387 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using ServerlessTasks.Domain.Model;
+using ServerlessTasks.Functions.Contracts;
+using ServerlessTasks.Functions.Http;
+using ServerlessTasks.TaskIndex;
+
+namespace ServerlessTasks.Functions.Dashboard;
+
+/// <summary>
+/// The live dashboard: <c>GET /api/dashboard</c> (the page, behind the API's key), its static files, and the few reads the
+/// public API has no shape for (a filtered, paged list of workflows and tasks, a workflow's DAG and a summary of task counts).
+/// Everything else the page reads and does goes through the public API itself, so the dashboard can do nothing a client cannot.
+/// </summary>
+public sealed class DashboardApi(ITaskIndex index)
+{
+    /// <summary>The most index rows one filtered task page reads before it answers with what it found (<c>truncated</c>).</summary>
+    public const int MaxScannedRows = 20_000;
+
+    // The page loads only its own files and talks only to this origin; it is never framed.
+    private const string PagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    private static readonly string[] WorkflowStatuses = ["pending", "running", "suspended", "completed", "failed"];
+
+    private static readonly Lazy<IReadOnlyList<DashboardRoute>> Routes = new(() =>
+        [.. typeof(DashboardApi).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static))
+            .Where(m => m.GetCustomAttributes(typeof(FunctionAttribute), inherit: false).Length > 0)
+            .SelectMany(m => m.GetParameters())
+            .Select(p => p.GetCustomAttributes(typeof(HttpTriggerAttribute), inherit: false).OfType<HttpTriggerAttribute>().FirstOrDefault())
+            .OfType<HttpTriggerAttribute>()
+            .Where(t => t.Route is not null)
+            .Select(t => new DashboardRoute(t.Route!, [.. (t.Methods ?? []).Select(m => m.ToUpperInvariant())]))
+            .OrderBy(r => r.Route, StringComparer.Ordinal)]);
+
+    /// <summary><c>GET /api/dashboard</c>: the dashboard page (Function level, like the API it reads).</summary>
+    [Function(nameof(Dashboard))]
+    public static IActionResult Dashboard(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.HttpContext.Response.Headers["Content-Security-Policy"] = PagePolicy;
+        request.HttpContext.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        request.HttpContext.Response.Headers["Referrer-Policy"] = "no-referrer"; // the page URL may carry ?code=
+        request.HttpContext.Response.Headers.CacheControl = "no-store";
+        var page = DashboardAssets.Page;
+        return new FileContentResult(page.Content, page.ContentType);
+    }
+
+    /// <summary>
+    /// <c>GET /api/dashboard/assets/{name}</c>: the page's scripts and styles. Anonymous: they are the same static files for
+    /// everyone (this repository's code, no data); every read of data goes to the keyed API.
+    /// </summary>
+    [Function(nameof(DashboardAsset))]
+    public static IActionResult DashboardAsset(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/assets/{name}")] HttpRequest request,
+        string name)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!DashboardAssets.TryGet(name, out var asset))
+        {
+            return ApiResults.Problem(404, "Not Found", $"No dashboard asset '{name}'.");
+        }
+
+        request.HttpContext.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        request.HttpContext.Response.Headers.CacheControl = "no-cache"; // revalidated by ETag: a new build is seen at once
+        request.HttpContext.Response.Headers.ETag = asset.ETag;
+        if (string.Equals(request.Headers.IfNoneMatch.ToString(), asset.ETag, StringComparison.Ordinal))
+        {
+            return new StatusCodeResult(304);
+        }
+
+        return new FileContentResult(asset.Content, asset.ContentType);
+    }
+
+    /// <summary>
+    /// <c>GET /api/dashboard/data/capabilities</c>: the HTTP routes this build serves (read off its own functions), so the page
+    /// shows the views whose endpoints exist (workers, pools, health, orders, rerun) and says "not available" for the rest
+    /// without probing them (a probe's 404 would be an error in the browser's console).
+    /// </summary>
+    [Function(nameof(DashboardCapabilities))]
+    public static IActionResult DashboardCapabilities(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/data/capabilities")] HttpRequest request) =>
+        ApiResults.Json(new DashboardCapabilitiesView(Routes.Value));
+
+    /// <summary>
+    /// <c>GET /api/dashboard/data/summary</c>: tasks by status, from the task index's counts (one count per status, no scan).
+    /// </summary>
+    [Function(nameof(DashboardSummary))]
+    public async Task<IActionResult> DashboardSummary(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/data/summary")] HttpRequest request,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var total = 0;
+        foreach (var status in Enum.GetValues<WorkflowTaskStatus>())
+        {
+            var page = await index.ListAsync(status, 1, 0, context.CancellationToken);
+            counts[StatusName(status)] = page.Total;
+            total += page.Total;
+        }
+
+        return ApiResults.Json(new DashboardSummaryView(total, counts));
+    }
+
+    /// <summary>
+    /// <c>GET /api/dashboard/data/workflows?status=&amp;created_from=&amp;created_to=&amp;prefix=&amp;page_size=&amp;continuation=</c>:
+    /// one page of workflows, newest query semantics of Durable's instance query (paged in the store, never all loaded), with
+    /// the continuation token of the next page (null on the last). Instances that are not workflows (single tasks, callback
+    /// deliveries) are left out of the page, so a page may hold fewer than <c>page_size</c>.
+    /// </summary>
+    [Function(nameof(DashboardWorkflows))]
+    public static async Task<IActionResult> DashboardWorkflows(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/data/workflows")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(context);
+        var query = request.Query;
+        List<OrchestrationRuntimeStatus>? statuses = null;
+        if (query["status"].FirstOrDefault() is { Length: > 0 } statusText)
+        {
+            statuses = RuntimeStatusesOf(statusText);
+            if (statuses is null)
+            {
+                return ApiResults.Problem(400, "Bad Request", $"status must be one of {string.Join(", ", WorkflowStatuses)}.");
+            }
+        }
+
+        if (!TryTime(query["created_from"], out var from) || !TryTime(query["created_to"], out var to))
+        {
+            return ApiResults.Problem(400, "Bad Request", "created_from and created_to must be ISO 8601 times (e.g. 2030-01-01T00:00:00Z).");
+        }
+
+        if (!TryInt(query["page_size"], 50, 1, 200, out var pageSize))
+        {
+            return ApiResults.Problem(400, "Bad Request", "page_size must be 1-200.");
+        }
+
+        var prefix = query["prefix"].FirstOrDefault() is { Length: > 0 } p ? p : null;
+        var continuation = query["continuation"].FirstOrDefault() is { Length: > 0 } c ? c : null;
+        var filter = new OrchestrationQuery
+        {
+            Statuses = statuses,
+            CreatedFrom = from,
+            CreatedTo = to,
+            InstanceIdPrefix = prefix,
+            PageSize = pageSize,
+            ContinuationToken = continuation,
+            FetchInputsAndOutputs = false,
+        };
+        await foreach (var page in client.GetAllInstancesAsync(filter).AsPages(continuation, pageSize).WithCancellation(context.CancellationToken))
+        {
+            var items = page.Values
+                .Where(i => string.Equals(i.Name, nameof(WorkflowOrchestrator), StringComparison.OrdinalIgnoreCase))
+                .Select(i => new DashboardWorkflowRow(i.InstanceId, RuntimeStatusName(i.RuntimeStatus), i.RuntimeStatus.ToString(), i.CreatedAt, i.LastUpdatedAt))
+                .ToList();
+            return ApiResults.Json(new DashboardWorkflowPage(items, pageSize, string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken));
+        }
+
+        return ApiResults.Json(new DashboardWorkflowPage([], pageSize, null));
+    }
+
+    /// <summary>
+    /// <c>GET /api/dashboard/data/tasks?status=&amp;priority=&amp;prefix=&amp;created_from=&amp;created_to=&amp;limit=&amp;offset=</c>:
+    /// one page of tasks (oldest first). <c>status</c> is filtered by the index itself with its total; the other filters are
+    /// applied here while reading the index in pages, up to <see cref="MaxScannedRows"/> rows (then <c>truncated</c> is true
+    /// and the page holds what matched so far).
+    /// </summary>
+    [Function(nameof(DashboardTasks))]
+    public async Task<IActionResult> DashboardTasks(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/data/tasks")] HttpRequest request,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var query = request.Query;
+        WorkflowTaskStatus? status = null;
+        if (query["status"].FirstOrDefault() is { Length: > 0 } statusText)
+        {
+            if (!Enum.TryParse<WorkflowTaskStatus>(statusText, ignoreCase: true, out var parsed) || int.TryParse(statusText, CultureInfo.InvariantCulture, out _))
+            {
+                return ApiResults.Problem(400, "Bad Request", $"status must be one of {string.Join(", ", Enum.GetValues<WorkflowTaskStatus>().Select(StatusName))}.");
+            }
+
+            status = parsed;
+        }
+
+        int? priority = null;
+        if (query["priority"].FirstOrDefault() is { Length: > 0 })
+        {
+            if (!TryInt(query["priority"], 0, 1, 10, out var wanted))
+            {
+                return ApiResults.Problem(400, "Bad Request", "priority must be 1-10.");
+            }
+
+            priority = wanted;
+        }
+
+        if (!TryTime(query["created_from"], out var from) || !TryTime(query["created_to"], out var to))
+        {
+            return ApiResults.Problem(400, "Bad Request", "created_from and created_to must be ISO 8601 times (e.g. 2030-01-01T00:00:00Z).");
+        }
+
+        if (!TryInt(query["limit"], 50, 1, 500, out var limit) || !TryInt(query["offset"], 0, 0, int.MaxValue, out var offset))
+        {
+            return ApiResults.Problem(400, "Bad Request", "limit must be 1-500 and offset 0 or more.");
+        }
+
+        var prefix = query["prefix"].FirstOrDefault() is { Length: > 0 } p ? p : null;
+        if (priority is null && prefix is null && from is null && to is null)
+        {
+            // Only the index's own filter: its page and total as they are.
+            var direct = await index.ListAsync(status, limit, offset, context.CancellationToken);
+            return ApiResults.Json(new DashboardTaskPage([.. direct.Items.Select(TaskView.From)], direct.Total, limit, offset, false));
+        }
+
+        bool Matches(TaskIndexEntry e) =>
+            (priority is null || e.Priority == priority)
+            && (prefix is null || e.TaskId.StartsWith(prefix, StringComparison.Ordinal) || e.WorkflowId.StartsWith(prefix, StringComparison.Ordinal))
+            && (from is null || e.CreatedAt >= from)
+            && (to is null || e.CreatedAt <= to);
+
+        const int Chunk = 1000;
+        var found = new List<TaskView>(limit);
+        var matched = 0;
+        var scanned = 0;
+        var truncated = false;
+        for (var at = 0; ; at += Chunk)
+        {
+            if (scanned >= MaxScannedRows)
+            {
+                truncated = true;
+                break;
+            }
+
+            var chunk = await index.ListAsync(status, Chunk, at, context.CancellationToken);
+            scanned += chunk.Items.Count;
+            foreach (var entry in chunk.Items.Where(Matches))
+            {
+                if (matched++ >= offset && found.Count < limit)
+                {
+                    found.Add(TaskView.From(entry));
+                }
+            }
+
+            if (chunk.Items.Count < Chunk)
+            {
+                break;
+            }
+        }
+
+        return ApiResults.Json(new DashboardTaskPage(found, matched, limit, offset, truncated));
+    }
+
+    /// <summary>
+    /// <c>GET /api/dashboard/data/workflows/{id}/graph</c>: the workflow's DAG as submitted (each task's type, priority,
+    /// dependencies and timeout), which <c>GET /api/workflows/{id}</c> does not repeat. 404 for an unknown id.
+    /// </summary>
+    [Function(nameof(DashboardWorkflowGraph))]
+    public static async Task<IActionResult> DashboardWorkflowGraph(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/data/workflows/{id}/graph")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(context);
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, context.CancellationToken);
+        if (instance is null || !string.Equals(instance.Name, nameof(WorkflowOrchestrator), StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiResults.Problem(404, "Not Found", $"No workflow with id '{id}'.");
+        }
+
+        var spec = instance.ReadInputAs<WorkflowSpec>();
+        var nodes = (spec?.Tasks ?? []).Select(t => new DashboardGraphNode(t.TaskId!, t.TaskType, t.Priority, t.DependsOn, t.Timeout, t.MaxRetries)).ToList();
+        return ApiResults.Json(new DashboardGraph(id, spec?.MaxParallelism, nodes));
+    }
+
+    /// <summary>The API's name of a task status (snake_case, as in every response).</summary>
+    private static string StatusName(WorkflowTaskStatus status) => status.ToString().ToLowerInvariant();
+
+    /// <summary>The dashboard's workflow status filter as Durable runtime statuses; null when not one of <see cref="WorkflowStatuses"/>.</summary>
+    private static List<OrchestrationRuntimeStatus>? RuntimeStatusesOf(string status) => status.ToLowerInvariant() switch
+    {
+        "pending" => [OrchestrationRuntimeStatus.Pending],
+        "running" => [OrchestrationRuntimeStatus.Running],
+        "suspended" => [OrchestrationRuntimeStatus.Suspended],
+        "completed" => [OrchestrationRuntimeStatus.Completed],
+        "failed" => [OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated],
+        _ => null,
+    };
+
+    /// <summary>A runtime status as the list's <c>status</c> (a cancelled workflow completes: its own page says cancelled).</summary>
+    private static string RuntimeStatusName(OrchestrationRuntimeStatus status) => status switch
+    {
+        OrchestrationRuntimeStatus.Pending => "pending",
+        OrchestrationRuntimeStatus.Running => "running",
+        OrchestrationRuntimeStatus.Suspended => "suspended",
+        OrchestrationRuntimeStatus.Completed => "completed",
+        _ => "failed",
+    };
+
+    private static bool TryInt(Microsoft.Extensions.Primitives.StringValues value, int fallback, int min, int max, out int result)
+    {
+        result = fallback;
+        return value.Count == 0 || string.IsNullOrEmpty(value[0])
+            || (int.TryParse(value[0], NumberStyles.None, CultureInfo.InvariantCulture, out result) && result >= min && result <= max);
+    }
+
+    private static bool TryTime(Microsoft.Extensions.Primitives.StringValues value, out DateTimeOffset? result)
+    {
+        result = null;
+        if (value.Count == 0 || string.IsNullOrEmpty(value[0]))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(value[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            result = parsed;
+            return true;
+        }
+
+        return false;
+    }
+}
+
+/// <summary>The HTTP routes the app serves.</summary>
+/// <param name="Routes">Each route template (under the route prefix) and its methods.</param>
+public sealed record DashboardCapabilitiesView(IReadOnlyList<DashboardRoute> Routes);
+
+/// <summary>One HTTP route.</summary>
+/// <param name="Route">Its template, e.g. <c>workflows/{id}</c>.</param>
+/// <param name="Methods">Its methods, upper case.</param>
+public sealed record DashboardRoute(string Route, IReadOnlyList<string> Methods);
+
+/// <summary>Tasks by status across the index.</summary>
+/// <param name="Total">Every task.</param>
+/// <param name="Counts">Tasks per status (every status named).</param>
+public sealed record DashboardSummaryView(int Total, IReadOnlyDictionary<string, int> Counts);
+
+/// <summary>One workflow in the dashboard's list.</summary>
+/// <param name="WorkflowId">Its id.</param>
+/// <param name="Status">pending, running, suspended, completed or failed (terminated counts as failed).</param>
+/// <param name="RuntimeStatus">Durable's runtime status.</param>
+/// <param name="CreatedAt">When it was created.</param>
+/// <param name="LastUpdatedAt">When it last changed.</param>
+public sealed record DashboardWorkflowRow(string WorkflowId, string Status, string RuntimeStatus, DateTimeOffset CreatedAt, DateTimeOffset LastUpdatedAt);
+
+/// <summary>A page of workflows.</summary>
+/// <param name="Items">The workflows of this page.</param>
+/// <param name="PageSize">The page size asked for.</param>
+/// <param name="Continuation">The next page's token, null on the last page.</param>
+public sealed record DashboardWorkflowPage(
+    IReadOnlyList<DashboardWorkflowRow> Items,
+    int PageSize,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? Continuation);
+
+/// <summary>A page of tasks.</summary>
+/// <param name="Items">The tasks of this page.</param>
+/// <param name="Total">Tasks that matched (of the rows read, when truncated).</param>
+/// <param name="Limit">The page size.</param>
+/// <param name="Offset">Matches skipped before this page.</param>
+/// <param name="Truncated">True when the scan stopped at <see cref="DashboardApi.MaxScannedRows"/> rows.</param>
+public sealed record DashboardTaskPage(IReadOnlyList<TaskView> Items, int Total, int Limit, int Offset, bool Truncated);
+
+/// <summary>A workflow's DAG as submitted.</summary>
+/// <param name="WorkflowId">Its id.</param>
+/// <param name="MaxParallelism">Its parallelism limit, when set.</param>
+/// <param name="Tasks">Its tasks.</param>
+public sealed record DashboardGraph(string WorkflowId, int? MaxParallelism, IReadOnlyList<DashboardGraphNode> Tasks);
+
+/// <summary>One task of a DAG.</summary>
+/// <param name="TaskId">Its id.</param>
+/// <param name="TaskType">Its type.</param>
+/// <param name="Priority">Its priority.</param>
+/// <param name="Dependencies">The tasks it waits for.</param>
+/// <param name="Timeout">Its per-attempt timeout (seconds), when set.</param>
+/// <param name="MaxRetries">Its retries, when set.</param>
+public sealed record DashboardGraphNode(string TaskId, string TaskType, int Priority, IReadOnlyList<string> Dependencies, double? Timeout, int? MaxRetries);
