@@ -1,0 +1,55 @@
+using System.Globalization;
+using DurableTask.Core.Exceptions;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using ServerlessTasks.TaskIndex;
+
+namespace ServerlessTasks.Functions.Schedules;
+
+/// <summary>The schedule orchestration's activities: when it fires next, and one firing's submission.</summary>
+public sealed partial class ScheduleActivities(ILogger<ScheduleActivities> logger)
+{
+    private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
+
+    /// <summary>The id of the task or workflow a firing submits: <c>{schedule_id}@{yyyyMMddTHHmmssZ}</c>.</summary>
+    public static string SubmissionId(string scheduleId, DateTimeOffset fireAt) =>
+        scheduleId + "@" + fireAt.ToUniversalTime().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The first firing after the given time (activities run the time zone lookups, which read files).</summary>
+    [Function(nameof(NextScheduleFiring))]
+    public static DateTimeOffset? NextScheduleFiring([ActivityTrigger] ScheduleFiring question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        return ScheduleTimes.Next(question.Spec, question.At);
+    }
+
+    /// <summary>Submits the firing's task or workflow under its derived id; a repeat finds it submitted and does nothing.</summary>
+    [Function(nameof(FireSchedule))]
+    public async Task FireSchedule([ActivityTrigger] ScheduleFiring firing, [DurableClient] DurableTaskClient client, FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(firing);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(context);
+        var id = SubmissionId(firing.Spec.ScheduleId!, firing.At);
+        var (orchestrator, instanceId, input) = firing.Spec.Task is { } task
+            ? (nameof(SingleTaskOrchestrator), TaskIndexEntry.SingleTaskWorkflowId(id), (object)(task with { TaskId = id }))
+            : (nameof(WorkflowOrchestrator), id, firing.Spec.Workflow! with { WorkflowId = id });
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId).WithDedupeStatuses(AnyStatus), context.CancellationToken);
+            LogFired(logger, firing.Spec.ScheduleId!, id, firing.At);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            LogAlreadyFired(logger, firing.Spec.ScheduleId!, id);
+        }
+    }
+
+    [LoggerMessage(EventId = 9201, Level = LogLevel.Information, Message = "Schedule {ScheduleId} fired: submitted {SubmissionId} for {FireAt:O}")]
+    private static partial void LogFired(ILogger logger, string scheduleId, string submissionId, DateTimeOffset fireAt);
+
+    [LoggerMessage(EventId = 9202, Level = LogLevel.Information, Message = "Schedule {ScheduleId}: {SubmissionId} was submitted before (a repeated firing)")]
+    private static partial void LogAlreadyFired(ILogger logger, string scheduleId, string submissionId);
+}
