@@ -36,8 +36,8 @@ public interface IWorkerLeaseStore
 
     /// <summary>
     /// Leases up to <paramref name="maxTasks"/> waiting tasks of the worker's capabilities, never more than its free
-    /// slots; <paramref name="choose"/> picks among the heads of each (type, lane) queue. Counts as a heartbeat.
-    /// Returns the leased rows (empty for an unknown, draining or dead worker, or when nothing waits).
+    /// slots; <paramref name="choose"/> picks among the heads of each (type, lane) queue. Counts as a heartbeat (a
+    /// worker marked dead is active again). Returns the leased rows (empty for an unknown or draining worker, or when nothing waits).
     /// </summary>
     Task<IReadOnlyList<ExternalTaskRecord>> LeaseAsync(
         string workerId,

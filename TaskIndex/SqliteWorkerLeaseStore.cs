@@ -152,12 +152,14 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
         return InTransactionAsync<IReadOnlyList<ExternalTaskRecord>>(connection =>
         {
             var worker = ReadWorker(connection, workerId);
-            if (worker is null || worker.Status != WorkerStatus.Active)
+            if (worker is null || worker.Status == WorkerStatus.Draining)
             {
                 return [];
             }
 
-            Execute(connection, "UPDATE workers SET last_heartbeat = $now WHERE worker_id = $id", ("$id", workerId), ("$now", now.UtcTicks));
+            // Any call from the worker shows it is alive: a worker marked dead (its leases were re-queued, their tokens
+            // superseded) that still long-polls is active again.
+            Execute(connection, "UPDATE workers SET last_heartbeat = $now, status = 0, dead_at = NULL WHERE worker_id = $id", ("$id", workerId), ("$now", now.UtcTicks));
             var free = Math.Min(maxTasks, worker.MaxConcurrentTasks - worker.LeasedTasks);
             if (free <= 0)
             {

@@ -232,6 +232,22 @@ public abstract class WorkerLeaseStoreContractTests
     }
 
     [Fact]
+    public async Task Lease_WorkerMarkedDead_IsActiveAgain()
+    {
+        var store = Create();
+        await store.RegisterAsync(new WorkerRegistration("w1", ["resize"], 1), T0);
+        await store.MarkDeadAsync(T0.AddSeconds(1), T0.AddSeconds(1));
+        await store.EnqueueAsync(Task("a"));
+
+        var leased = await Lease(store, "w1", 1, T0.AddSeconds(2));
+
+        Assert.Equal("a", Assert.Single(leased).TaskId);
+        var worker = await store.GetWorkerAsync("w1");
+        Assert.Equal(WorkerStatus.Active, worker!.Status);
+        Assert.Null(worker.DeadAt);
+    }
+
+    [Fact]
     public async Task Purge_ForgetsDeadWorkersAndDeliveredRows()
     {
         var store = Create();
