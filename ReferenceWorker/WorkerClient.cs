@@ -92,8 +92,9 @@ public sealed class WorkerClient(HttpClient http, WorkerOptions options)
         return true;
     }
 
-    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellation)
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellation)
     {
+        // Awaited here: the request (and its content) is disposed when this method returns.
         using var request = new HttpRequestMessage(method, new Uri(options.BaseUrl, path));
         if (body is not null)
         {
@@ -105,7 +106,7 @@ public sealed class WorkerClient(HttpClient http, WorkerOptions options)
             request.Headers.Add("x-functions-key", key);
         }
 
-        return http.SendAsync(request, cancellation);
+        return await http.SendAsync(request, cancellation);
     }
 
     private static async Task EnsureAsync(HttpResponseMessage response, CancellationToken cancellation)
