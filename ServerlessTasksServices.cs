@@ -121,6 +121,7 @@ public static class ServerlessTasksServices
         services.TryAddSingleton<ITaskIndex>(_ => CreateTaskIndex(configuration));
         services.AddApiSecurity(configuration);
         AddTaskEvents(services, configuration);
+        ServerlessTasks.Functions.Workers.WorkerServices.AddExternalWorkers(services, configuration); // external workers, proctor, health
         services.TryAddSingleton(_ => WebhookOptions.FromConfiguration(configuration, Development()));
         services.TryAddSingleton<ICallbackStore>(_ => CreateCallbackStore(configuration));
         services.TryAddSingleton<CallbackDeliveries>();

@@ -49,6 +49,9 @@ public static class TaskTypes
     /// <summary>Whether a task type is known.</summary>
     public static bool IsKnown(string taskType) => Runners.ContainsKey(taskType);
 
+    /// <summary>Whether a task type runs on external workers (every type that is not built in: it waits for a worker offering it).</summary>
+    public static bool IsExternal(string taskType) => !Runners.ContainsKey(taskType);
+
     /// <summary>The activity function that runs a task type.</summary>
     public static string ActivityFor(string taskType) =>
         Runners.TryGetValue(taskType, out var activity) && activity is not null

@@ -56,7 +56,9 @@ public static class SingleTaskOrchestrator
             return await Finish(context, log, entry, WorkflowTaskStatus.Failed, null, FailureReasons.DeadlineExceeded, 0);
         }
 
-        entry = entry with { Status = WorkflowTaskStatus.Running, StartedAt = context.UtcNow(), Attempts = 1, StartSequence = 1, Version = 2 };
+        // A task for external workers stays pending until a worker leases it (the read side shows it running then, from the worker store).
+        var external = TaskTypes.IsExternal(task.TaskType);
+        entry = entry with { Status = external ? WorkflowTaskStatus.Pending : WorkflowTaskStatus.Running, StartedAt = external ? null : context.UtcNow(), Attempts = 1, StartSequence = 1, Version = 2 };
         log.Add(TaskEventKind.Ready, context.UtcNow());
         log.Add(TaskEventKind.Dispatched, context.UtcNow(), attempt: 1);
         await Index(context, entry, log);
@@ -158,6 +160,8 @@ public static class SingleTaskOrchestrator
             Result = result?.GetRawText(),
             Error = error,
             Attempts = attempts,
+            WorkerId = Workers.ExternalTaskRunner.WorkerOf(outcome?.Events) ?? entry.WorkerId,
+            StartedAt = entry.StartedAt ?? Workers.ExternalTaskRunner.StartOf(outcome?.Events),
             CompletedAt = context.UtcNow(),
             FinishSequence = entry.StartSequence + 1,
             Version = 3,

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using ServerlessTasks.Activities;
 using ServerlessTasks.Activities.Http;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Validation;
@@ -16,7 +15,7 @@ using ServerlessTasks.Webhooks;
 namespace ServerlessTasks.Functions;
 
 /// <summary>The task endpoints (the seed's task API): submit one task, read it, list tasks.</summary>
-public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddressGuard outbound, ICallbackStore callbacks)
+public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddressGuard outbound, ICallbackStore callbacks, Activities.Workers.WorkQueue workers)
 {
     private readonly WorkflowValidator _validator = BuiltInPayloads.Validator;
 
@@ -67,7 +66,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
         if (request.Query["workflow_id"].FirstOrDefault() is { Length: > 0 } workflowId)
         {
             return await index.GetAsync(workflowId, taskId, context.CancellationToken) is { } inWorkflow
-                ? ApiResults.Json(TaskView.From(inWorkflow))
+                ? ApiResults.Json(await Workers.ExternalTaskStatus.OverlayAsync(workers, TaskView.From(inWorkflow), context.CancellationToken))
                 : ApiResults.Problem(404, "Not Found", $"No task with id '{taskId}' in workflow '{workflowId}'.");
         }
 
@@ -78,7 +77,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
         var callback = await CallbackStateView.ForAsync(callbacks, instanceId, spec?.Callback, context.CancellationToken);
         if (entry is not null)
         {
-            return ApiResults.Json(TaskView.From(entry) with
+            return ApiResults.Json(await Workers.ExternalTaskStatus.OverlayAsync(workers, TaskView.From(entry), context.CancellationToken) with
             {
                 Callback = callback,
                 DeadlineMissed = TaskView.Missed(spec?.Deadline, entry.IsTerminal ? entry.CompletedAt ?? time.GetUtcNow() : null, time.GetUtcNow()),
@@ -191,12 +190,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
     private async Task<IActionResult?> ValidateAsync(TaskSpec task, DurableTaskClient client, CancellationToken cancellation)
     {
         var problems = _validator.ValidateTask(task, time.GetUtcNow()).Problems.ToList();
-        if (!string.IsNullOrEmpty(task.TaskType) && !TaskTypes.IsKnown(task.TaskType))
-        {
-            problems.Add(new ValidationProblem(ValidationProblemCode.InvalidTaskType,
-                $"Task '{task.TaskId}' has unknown task_type '{task.TaskType}'; known: {string.Join(", ", TaskTypes.BuiltIn)}.", [task.TaskId!]));
-        }
-
+        // Any task type that is not built in is valid: it waits for an external worker offering it (TaskTypes.IsExternal).
         if (problems.Count == 0)
         {
             var unknown = new List<string>();

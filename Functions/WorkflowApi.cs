@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using ServerlessTasks.Activities;
 using ServerlessTasks.Activities.Http;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Validation;
@@ -183,25 +182,7 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
     {
         var result = _validator.Validate(spec, time.GetUtcNow());
         var problems = result.Problems.ToList();
-        foreach (var task in spec.Tasks)
-        {
-            if (task?.Compensate is { } compensate && !TaskTypes.IsKnown(compensate.TaskType))
-            {
-                problems.Add(new ValidationProblem(
-                    ValidationProblemCode.InvalidTaskType,
-                    string.Create(CultureInfo.InvariantCulture, $"Task '{task.TaskId}' has a compensation of unknown task_type '{compensate.TaskType}'."),
-                    [task.TaskId!]));
-            }
-
-            if (task is not null && !string.IsNullOrEmpty(task.TaskType) && !TaskTypes.IsKnown(task.TaskType))
-            {
-                problems.Add(new ValidationProblem(
-                    ValidationProblemCode.InvalidTaskType,
-                    string.Create(CultureInfo.InvariantCulture, $"Task '{task.TaskId}' has unknown task_type '{task.TaskType}'; known: {string.Join(", ", TaskTypes.BuiltIn)}."),
-                    [task.TaskId!]));
-            }
-        }
-
+        // Any task type that is not built in is valid: it waits for an external worker offering it (TaskTypes.IsExternal).
         if (problems.Count == 0)
         {
             return null;

@@ -37,6 +37,9 @@ public sealed record TaskView(
     public static bool? Missed(DateTimeOffset? deadline, DateTimeOffset? completedAt, DateTimeOffset now) =>
         deadline is { } due ? (completedAt ?? now) > due : null;
 
+    /// <summary>Why a pending task has not started (e.g. it waits for an external worker offering its type); absent otherwise.</summary>
+    public string? PendingReason { get; init; }
+
     /// <summary>The view of an index entry.</summary>
     public static TaskView From(TaskIndexEntry entry)
     {

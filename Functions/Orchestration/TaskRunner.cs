@@ -52,6 +52,14 @@ public static class TaskRunner
             {
                 error = failed.FailureDetails.ErrorMessage;
             }
+            catch (Workers.ExternalTaskFailedException failed) when (!failed.Retryable)
+            {
+                return new TaskOutcome(false, null, failed.Message, attempt, events, clock?.Current); // the worker said retrying cannot help
+            }
+            catch (Workers.ExternalTaskFailedException failed)
+            {
+                error = failed.Message;
+            }
             catch (TimeoutException timeout)
             {
                 error = timeout.Message;
@@ -118,6 +126,12 @@ public static class TaskRunner
             {
                 delayCancellation.Cancel();
             }
+        }
+
+        if (TaskTypes.IsExternal(task.TaskType))
+        {
+            // Not built in: queued for an external worker that offers the type; its timeout is the wait's durable timer.
+            return await Workers.ExternalTaskRunner.RunAttemptAsync(context, workflowId, task, attempt, clock, events, cancellation);
         }
 
         var sent = clock?.Next(context.UtcNow());
