@@ -146,7 +146,9 @@ internal sealed partial class TaskHubSidecar(DurableClientService client, ILogge
 
     public override async Task<P.GetInstanceResponse> GetInstance(P.GetInstanceRequest request, ServerCallContext context)
     {
-        var state = await client.GetStateAsync(request.InstanceId);
+        var state = request.GetInputsAndOutputs
+            ? await client.GetStateAsync(request.InstanceId)
+            : await client.GetStateWithoutInputAsync(request.InstanceId, withOutput: false);
         return state is null ? new P.GetInstanceResponse { Exists = false } : InstanceResponse(state, request.GetInputsAndOutputs);
     }
 

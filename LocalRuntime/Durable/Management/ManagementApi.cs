@@ -93,7 +93,7 @@ public static class ManagementApi
             var showHistoryOutput = Bool(query, "showHistoryOutput") ?? false;
             var showInput = Bool(query, "showInput") ?? true;
             var failAs500 = returnInternalServerErrorOnFailure ?? Bool(query, "returnInternalServerErrorOnFailure") ?? false;
-            var state = await client.GetStateAsync(instanceId);
+            var state = showInput ? await client.GetStateAsync(instanceId) : await client.GetStateWithoutInputAsync(instanceId, withOutput: true);
             if (state is null)
             {
                 return NotFound(instanceId);
