@@ -65,6 +65,23 @@ public sealed class ReferenceWorkerProcess : IAsyncDisposable
         Assert.True(_process.WaitForExit(10_000), $"the killed worker (pid {ProcessId}) did not exit");
     }
 
+    /// <summary>SIGSTOP, then (bounded) until its output stops growing, then SIGKILL: its written lines are then all it did.</summary>
+    public async Task StopAndKillAsync()
+    {
+        using (var stop = Process.Start("kill", ["-STOP", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await stop.WaitForExitAsync();
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        for (var (count, stable) = (Lines.Count, 0); stable < 3 && DateTime.UtcNow < deadline; stable = Lines.Count == count ? stable + 1 : 0, count = Lines.Count)
+        {
+            await Task.Delay(100); // polling the pipe's drain, bounded
+        }
+
+        Kill();
+    }
+
     /// <summary>SIGTERM (a drain), then waits for the exit (bounded).</summary>
     public async Task<int> TerminateAsync(TimeSpan within)
     {
