@@ -28,7 +28,8 @@ string[] worker =
     "Webhooks__StorePath", Path.Combine(folder, "callbacks.db"),
     "Logging__LogLevel__Default", "Warning",
 ];
-Environment.SetEnvironmentVariable("AZURE_FUNCTIONS_ENVIRONMENT", "Production");
+// Development: with no function keys configured the worker endpoints need none (as in the app tests).
+Environment.SetEnvironmentVariable("AZURE_FUNCTIONS_ENVIRONMENT", "Development");
 var builder = LocalFunctionsHost.CreateBuilder(appDirectory,
 [
     "--urls", "http://127.0.0.1:0",
