@@ -359,6 +359,8 @@ public sealed partial class SqliteOrchestrationService :
     /// <summary>After messages were added to <paramref name="entry"/>: queue it, wake its session, or set a timer for the earliest.</summary>
     private void OnMessagesAdded(InstanceEntry entry, DateTime now)
     {
+        // Every message is looked at: a future one (a timer) added while another is visible needs its own wake-up too, or
+        // an extended session that took the visible one and then waits sleeps through the timer until its idle timeout.
         var earliest = DateTime.MaxValue;
         var visible = false;
         foreach (var message in entry.Pending)
@@ -366,10 +368,8 @@ public sealed partial class SqliteOrchestrationService :
             if (message.VisibleAt <= now)
             {
                 visible = true;
-                break;
             }
-
-            if (message.VisibleAt < earliest)
+            else if (message.VisibleAt < earliest)
             {
                 earliest = message.VisibleAt;
             }
@@ -387,8 +387,11 @@ public sealed partial class SqliteOrchestrationService :
                 wake.TrySetResult(true);
             }
         }
-        else if (earliest != DateTime.MaxValue)
+
+        // One wake-up per instance at a time (the earliest), so many messages beside one long timer add no timers.
+        if (earliest < entry.WakeAt)
         {
+            entry.WakeAt = earliest;
             AddDue(new DueItem(entry, null, 0), earliest);
         }
     }
@@ -536,6 +539,11 @@ public sealed partial class SqliteOrchestrationService :
                 {
                     if (item.Token == 0)
                     {
+                        if (entry.WakeAt <= now)
+                        {
+                            entry.WakeAt = DateTime.MaxValue;
+                        }
+
                         OnMessagesAdded(entry, now);
                     }
                     else

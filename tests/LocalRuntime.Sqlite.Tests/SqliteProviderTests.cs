@@ -92,6 +92,51 @@ public sealed class SqliteProviderTests : IDisposable
     }
 
     [Fact]
+    public async Task SessionFetch_TimerCheckpointedWhileAnotherMessageWaits_WakesWhenTheTimerIsDue()
+    {
+        // The order defect: a retry timer checkpointed while another message of the same instance was already waiting
+        // got no wake-up of its own, so an idle extended session slept through it until its idle timeout.
+        using var service = NewService(fakeClock: true, sessionIdle: TimeSpan.FromSeconds(20));
+        await service.StartAsync();
+        var instance = new OrchestrationInstance { InstanceId = "timer-behind-event", ExecutionId = "exec-1" };
+        await service.CreateTaskOrchestrationAsync(new TaskMessage
+        {
+            OrchestrationInstance = instance,
+            Event = new ExecutionStartedEvent(-1, "null") { Name = "Manual", Version = string.Empty, OrchestrationInstance = instance },
+        });
+        var workItem = (await service.LockNextOrchestrationWorkItemAsync(Wait, CancellationToken.None))!;
+        Assert.NotNull(workItem.Session);
+
+        // An event arrives while the first episode runs; the episode then checkpoints a timer due in 1 s.
+        await service.SendTaskOrchestrationMessageAsync(new TaskMessage { OrchestrationInstance = instance, Event = new EventRaisedEvent(-1, "1") { Name = "e" } });
+        var fireAt = _clock.GetUtcNow().UtcDateTime.AddSeconds(1);
+        var state = workItem.OrchestrationRuntimeState;
+        state.AddEvent(new OrchestratorStartedEvent(-1));
+        state.AddEvent(workItem.NewMessages.Single().Event);
+        state.AddEvent(new TimerCreatedEvent(0, fireAt));
+        state.AddEvent(new OrchestratorCompletedEvent(-1));
+        await service.CompleteTaskOrchestrationWorkItemAsync(
+            workItem, state, [], [], [new TaskMessage { OrchestrationInstance = instance, Event = new TimerFiredEvent(-1, fireAt) { TimerId = 0 } }], null!, Running(instance));
+
+        // The session takes the waiting event at once, checkpoints its episode, then waits with only the timer pending.
+        var first = await workItem.Session.FetchNewOrchestrationMessagesAsync(workItem);
+        Assert.IsType<EventRaisedEvent>(Assert.Single(first!).Event);
+        var second = new OrchestrationRuntimeState(state.Events);
+        second.AddEvent(new OrchestratorStartedEvent(-1));
+        second.AddEvent(first![0].Event);
+        second.AddEvent(new OrchestratorCompletedEvent(-1));
+        workItem.OrchestrationRuntimeState = second;
+        await service.CompleteTaskOrchestrationWorkItemAsync(workItem, second, [], [], [], null!, Running(instance));
+        var fetch = workItem.Session.FetchNewOrchestrationMessagesAsync(workItem);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        var fired = await fetch;
+
+        // Before the fix the fetch slept the whole idle timeout and came back empty (null): the timer fired only after the session ended.
+        Assert.NotNull(fired);
+        Assert.Equal(fireAt, Assert.IsType<TimerFiredEvent>(Assert.Single(fired).Event).FireAt);
+    }
+
+    [Fact]
     public async Task Open_NewFile_CreatesVersionedSchema()
     {
         using (var service = NewService(fakeClock: false))
@@ -205,6 +250,17 @@ public sealed class SqliteProviderTests : IDisposable
         Assert.Equal("MaxConcurrentActivityWorkItems", Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteOrchestrationServiceOptions { MaxConcurrentActivityWorkItems = 0 }.Validate()).ParamName);
         Assert.Equal("WorkItemLockTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => new SqliteOrchestrationServiceOptions { WorkItemLockTimeout = TimeSpan.Zero }.Validate()).ParamName);
     }
+
+    private static OrchestrationState Running(OrchestrationInstance instance) => new()
+    {
+        OrchestrationInstance = instance,
+        Name = "Manual",
+        Version = string.Empty,
+        OrchestrationStatus = OrchestrationStatus.Running,
+        CreatedTime = DateTime.UtcNow,
+        LastUpdatedTime = DateTime.UtcNow,
+        CompletedTime = DateTime.MaxValue,
+    };
 
     private static TaskMessage Completed(OrchestrationInstance instance, string result) =>
         new() { OrchestrationInstance = instance, Event = new TaskCompletedEvent(-1, 0, result) };

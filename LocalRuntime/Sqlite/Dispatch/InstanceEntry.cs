@@ -34,6 +34,9 @@ internal sealed class InstanceEntry(string instanceId, byte[] key)
     /// <summary>The lock holder's extended session waits for messages (the lock is alive while it waits).</summary>
     public TaskCompletionSource<bool>? SessionWake { get; set; }
 
+    /// <summary>When the wake-up set for its earliest future message (a timer) fires; <see cref="DateTime.MaxValue"/> when none is set.</summary>
+    public DateTime WakeAt { get; set; } = DateTime.MaxValue;
+
     /// <summary>The current execution's history as last committed, when cached.</summary>
     public List<HistoryEvent>? History { get; set; }
 
