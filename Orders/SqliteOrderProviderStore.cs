@@ -1,11 +1,13 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using ServerlessTasks.Domain.Orders;
+using ServerlessTasks.SqliteStore;
+using static ServerlessTasks.SqliteStore.SerialSqlite;
 
 namespace ServerlessTasks.Orders;
 
 /// <summary>
-/// The providers' state in a SQLite file (WAL): one connection, one transaction per call, so a charge and its
+/// The providers' state in a SQLite file (WAL): one connection, one transaction per call (<see cref="SerialSqlite"/>), so a charge and its
 /// idempotency check, or a reservation and the stock it counts, are one atomic step. Amounts are stored in cents.
 /// </summary>
 public sealed class SqliteOrderProviderStore : IOrderProviderStore, IAsyncDisposable
@@ -32,17 +34,11 @@ public sealed class SqliteOrderProviderStore : IOrderProviderStore, IAsyncDispos
 
     private const string ChargeColumns = "c.charge_id, c.idem_key, c.order_id, c.cents, c.currency, c.charged_at, c.replays, r.refund_id";
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly string _path;
-    private SqliteConnection? _connection;
-    private int _disposed;
+    private readonly SerialSqlite _db;
 
     /// <summary>Creates the store over a file (created with its folder when missing).</summary>
-    public SqliteOrderProviderStore(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        _path = Path.GetFullPath(path);
-    }
+    public SqliteOrderProviderStore(string path) => _db = new SerialSqlite(FileConnectionString(path), connection =>
+        Execute(connection, "PRAGMA busy_timeout = 10000;" + Schema));
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellation = default) => InTransactionAsync(_ => 0, cancellation);
@@ -205,29 +201,7 @@ public sealed class SqliteOrderProviderStore : IOrderProviderStore, IAsyncDispos
         }, cancellation);
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await _gate.WaitAsync();
-        try
-        {
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-                _connection = null;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
-        _gate.Dispose();
-    }
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
 
     private static int OnHand(SqliteConnection connection, string sku, int defaultStock)
     {
@@ -271,58 +245,5 @@ public sealed class SqliteOrderProviderStore : IOrderProviderStore, IAsyncDispos
 
     private static string NewId(string prefix) => $"{prefix}_{Guid.NewGuid():N}";
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(connection, sql, parameters);
-        command.ExecuteNonQuery();
-    }
-
-    private async Task<T> InTransactionAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellation)
-    {
-        await _gate.WaitAsync(cancellation);
-        try
-        {
-            var connection = await OpenAsync(cancellation);
-            using var transaction = connection.BeginTransaction();
-            var result = work(connection);
-            transaction.Commit();
-            return result;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellation)
-    {
-        if (_connection is not null)
-        {
-            return _connection;
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Pooling = false }.ToString());
-        await connection.OpenAsync(cancellation);
-        using (var schema = connection.CreateCommand())
-        {
-            schema.CommandText = "PRAGMA busy_timeout = 10000;" + Schema;
-            schema.ExecuteNonQuery();
-        }
-
-        _connection = connection;
-        return connection;
-    }
+    private Task<T> InTransactionAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellation) => _db.InTransactionAsync(work, cancellation);
 }

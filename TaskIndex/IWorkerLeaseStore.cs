@@ -49,6 +49,14 @@ public interface IWorkerLeaseStore
         CancellationToken cancellation = default);
 
     /// <summary>
+    /// Gives back leases that never reached the worker (its lease call was dropped before the answer went out): each
+    /// task still leased to <paramref name="workerId"/> under one of <paramref name="leaseTokens"/> waits again in its
+    /// place in the queue, with the same attempt (it was never delivered), and its token stops working. Returns how
+    /// many were given back.
+    /// </summary>
+    Task<int> ReturnAsync(string workerId, IReadOnlyList<string> leaseTokens, CancellationToken cancellation = default);
+
+    /// <summary>
     /// Finishes the lease of <paramref name="leaseToken"/> if it is current and the worker's, with the outcome (JSON)
     /// <paramref name="outcome"/> makes of the leased row, in the same step.
     /// </summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using ServerlessTasks.Domain.Clock;
+using static ServerlessTasks.SqliteStore.SerialSqlite;
 
 namespace ServerlessTasks.TaskIndex;
 
@@ -33,7 +34,7 @@ public sealed partial class SqliteTaskIndex
             var count = 0;
             foreach (var e in events)
             {
-                count += ExecuteCount(connection, $"INSERT OR IGNORE INTO task_events ({EventColumns}) VALUES ($wf, $t, $k, $a, $h, $n, $at, $d)",
+                count += Execute(connection, $"INSERT OR IGNORE INTO task_events ({EventColumns}) VALUES ($wf, $t, $k, $a, $h, $n, $at, $d)",
                     ("$wf", e.WorkflowId), ("$t", e.TaskId ?? string.Empty), ("$k", (int)e.Kind), ("$a", e.Attempt),
                     ("$h", (long)e.Hlc.Packed), ("$n", e.Hlc.NodeId), ("$at", e.At.UtcTicks), ("$d", e.Detail));
             }
@@ -124,11 +125,5 @@ public sealed partial class SqliteTaskIndex
 
             return list;
         }
-    }
-
-    private static int ExecuteCount(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(connection, sql, parameters);
-        return command.ExecuteNonQuery();
     }
 }

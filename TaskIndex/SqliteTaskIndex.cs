@@ -1,43 +1,27 @@
 using Microsoft.Data.Sqlite;
 using ServerlessTasks.Domain.Model;
+using ServerlessTasks.SqliteStore;
+using static ServerlessTasks.SqliteStore.SerialSqlite;
 
 namespace ServerlessTasks.TaskIndex;
 
 /// <summary>
 /// The task index in a SQLite file (WAL). One connection, one writer at a time; every call is one
-/// transaction, so an update batch and the waiters it reports are consistent.
+/// transaction (<see cref="SerialSqlite"/>), so an update batch and the waiters it reports are consistent.
 /// </summary>
 public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAsyncDisposable
 {
     private const string Columns =
         "workflow_id, task_id, task_type, status, priority, attempts, result, error, created_at, started_at, completed_at, start_seq, finish_seq, worker_id, hlc, version";
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly string _path;
-    private SqliteConnection? _connection;
+    private readonly SerialSqlite _db;
     private long _order;
-    private int _disposed;
 
     /// <summary>Creates the index over a file (created with its folder when missing).</summary>
-    public SqliteTaskIndex(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        _path = Path.GetFullPath(path);
-    }
+    public SqliteTaskIndex(string path) => _db = new SerialSqlite(FileConnectionString(path), Open);
 
     /// <inheritdoc />
-    public async Task InitializeAsync(CancellationToken cancellation = default)
-    {
-        await _gate.WaitAsync(cancellation);
-        try
-        {
-            await EnsureOpenAsync(cancellation);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task InitializeAsync(CancellationToken cancellation = default) => InTransactionAsync(_ => 0, cancellation);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<DependencyWaiter>> ApplyAsync(IReadOnlyList<TaskIndexEntry> updates, CancellationToken cancellation = default) =>
@@ -117,56 +101,12 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
         }, cancellation);
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _db.DisposeAsync(); // registered under two service types (index and journal): disposed twice, the second does nothing
+
+    private Task<T> InTransactionAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellation) => _db.InTransactionAsync(work, cancellation);
+
+    private void Open(SqliteConnection connection)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return; // registered under two service types (index and journal): disposed twice
-        }
-
-        await _gate.WaitAsync();
-        try
-        {
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-                _connection = null;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-            _gate.Dispose();
-        }
-    }
-
-    private async Task<T> InTransactionAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellation)
-    {
-        await _gate.WaitAsync(cancellation);
-        try
-        {
-            var connection = await EnsureOpenAsync(cancellation);
-            using var transaction = connection.BeginTransaction();
-            var result = work(connection);
-            transaction.Commit();
-            return result;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private async Task<SqliteConnection> EnsureOpenAsync(CancellationToken cancellation)
-    {
-        if (_connection is not null)
-        {
-            return _connection;
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Pooling = false }.ToString());
-        await connection.OpenAsync(cancellation);
         Execute(connection, $"""
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
@@ -187,8 +127,6 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
             """);
         using var max = Command(connection, "SELECT COALESCE(MAX(ord), 0) FROM tasks");
         _order = Convert.ToInt64(max.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        _connection = connection;
-        return connection;
     }
 
     private static (TaskIndexEntry? Entry, long Order) Read(SqliteConnection connection, string workflowId, string taskId)
@@ -242,22 +180,4 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
         Hlc = r.IsDBNull(14) ? null : r.GetString(14),
         Version = r.GetInt64(15),
     };
-
-    private static void Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(connection, sql, parameters);
-        command.ExecuteNonQuery();
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
 }

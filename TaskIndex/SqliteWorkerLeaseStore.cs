@@ -3,12 +3,14 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Domain.Workers;
+using ServerlessTasks.SqliteStore;
+using static ServerlessTasks.SqliteStore.SerialSqlite;
 
 namespace ServerlessTasks.TaskIndex;
 
 /// <summary>
 /// The worker store in a SQLite file (WAL), beside the task index: one connection, one writer at a time, every call
-/// one transaction. The queue is read through one index per (state, type, lane, lane order, sequence), so a lease
+/// one transaction (<see cref="SerialSqlite"/>). The queue is read through one index per (state, type, lane, lane order, sequence), so a lease
 /// reads only the heads of each lane however long the queue is.
 /// </summary>
 public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
@@ -20,30 +22,24 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
         "w.worker_id, w.capabilities, w.max_concurrent, w.status, w.reported, w.registered_at, w.last_heartbeat, w.dead_at, w.system_info, " +
         "(SELECT COUNT(*) FROM external_tasks t WHERE t.worker_id = w.worker_id AND t.state = 1)";
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly string _connectionString;
+    private readonly SerialSqlite _db;
     private readonly bool _inMemory;
-    private SqliteConnection? _connection;
     private long _sequence;
 
     /// <summary>Creates the store over a file (created with its folder when missing).</summary>
     public SqliteWorkerLeaseStore(string path)
+        : this(FileConnectionString(path), inMemory: false)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = false }.ToString();
     }
 
-    private SqliteWorkerLeaseStore()
+    private SqliteWorkerLeaseStore(string connectionString, bool inMemory)
     {
-        // A private in-memory database: lives as long as this store's one connection.
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = ":memory:", Pooling = false }.ToString();
-        _inMemory = true;
+        _inMemory = inMemory;
+        _db = new SerialSqlite(connectionString, Open);
     }
 
     /// <summary>A store in memory (tests, <c>TaskIndex:Provider=memory</c>): the same code over a private in-memory database.</summary>
-    public static SqliteWorkerLeaseStore InMemory() => new();
+    public static SqliteWorkerLeaseStore InMemory() => new(InMemoryConnectionString(), inMemory: true);
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellation = default) => InTransactionAsync(_ => 0, cancellation);
@@ -208,6 +204,16 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task<int> ReturnAsync(string workerId, IReadOnlyList<string> leaseTokens, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(leaseTokens);
+        return InTransactionAsync(connection => leaseTokens.Sum(token => Execute(connection, """
+            UPDATE external_tasks SET state = 0, worker_id = NULL, lease_token = NULL, leased_at = NULL, lease_expires_at = NULL, leased_hlc = NULL
+            WHERE lease_token = $token AND worker_id = $id AND state = 1
+            """, ("$token", token), ("$id", workerId))), cancellation);
+    }
+
+    /// <inheritdoc />
     public Task<LeaseVerdict> FinishAsync(string leaseToken, string workerId, Func<ExternalTaskRecord, string> outcome, DateTimeOffset now, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(outcome);
@@ -340,22 +346,7 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
         }, cancellation);
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        await _gate.WaitAsync();
-        try
-        {
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-                _connection = null;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
 
     private ExternalTaskRecord Requeue(SqliteConnection connection, ExternalTaskRecord task)
     {
@@ -397,32 +388,10 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
         return task.LeaseExpiresAt < now ? new LeaseVerdict(LeaseVerdictKind.Expired, task) : new LeaseVerdict(LeaseVerdictKind.Accepted, task);
     }
 
-    private async Task<T> InTransactionAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellation)
-    {
-        await _gate.WaitAsync(cancellation);
-        try
-        {
-            var connection = await EnsureOpenAsync(cancellation);
-            using var transaction = connection.BeginTransaction();
-            var result = work(connection);
-            transaction.Commit();
-            return result;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    private Task<T> InTransactionAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellation) => _db.InTransactionAsync(work, cancellation);
 
-    private async Task<SqliteConnection> EnsureOpenAsync(CancellationToken cancellation)
+    private void Open(SqliteConnection connection)
     {
-        if (_connection is not null)
-        {
-            return _connection;
-        }
-
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellation);
         Execute(connection, $"""
             {(_inMemory ? string.Empty : "PRAGMA journal_mode = WAL;")}
             PRAGMA synchronous = NORMAL;
@@ -442,8 +411,6 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
             """);
         using var max = Command(connection, "SELECT COALESCE(MAX(seq), 0) FROM external_tasks");
         _sequence = Convert.ToInt64(max.ExecuteScalar(), CultureInfo.InvariantCulture);
-        _connection = connection;
-        return connection;
     }
 
     private static WorkerRecord? ReadWorker(SqliteConnection connection, string workerId) =>
@@ -530,22 +497,4 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
             ("$lane", t.Lane), ("$tier", t.LaneOrder.Tier), ("$score", t.LaneOrder.Score), ("$sec", t.LaneOrder.Secondary), ("$state", (int)t.State),
             ("$worker", t.WorkerId), ("$token", t.LeaseToken), ("$leased", t.LeasedAt?.UtcTicks), ("$exp", t.LeaseExpiresAt?.UtcTicks),
             ("$hlc", t.LeasedHlc), ("$outcome", t.Outcome), ("$fin", t.FinishedAt?.UtcTicks), ("$rq", t.Requeues));
-
-    private static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(connection, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
 }

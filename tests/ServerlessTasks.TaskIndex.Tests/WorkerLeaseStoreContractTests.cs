@@ -92,6 +92,29 @@ public abstract class WorkerLeaseStoreContractTests
     }
 
     [Fact]
+    public async Task Return_LeaseNeverDelivered_WaitsAgainInItsPlaceSameAttemptTokenVoid()
+    {
+        var store = Create();
+        await store.RegisterAsync(new WorkerRegistration("w1", ["resize"], 2), T0);
+        await store.RegisterAsync(new WorkerRegistration("w2", ["resize"], 2), T0);
+        await store.EnqueueAsync(Task("first", priority: 9));
+        await store.EnqueueAsync(Task("second", priority: 5));
+        var lease = Assert.Single(await Lease(store, "w1", 1, T0));
+
+        var byOther = await store.ReturnAsync("w2", [lease.LeaseToken!]);
+        var returned = await store.ReturnAsync("w1", [lease.LeaseToken!, "not-a-token"]);
+        var again = await Lease(store, "w2", 2, T0.AddSeconds(1));
+
+        Assert.Equal(0, byOther); // another worker's token gives nothing back
+        Assert.Equal(1, returned);
+        Assert.Equal(0, (await store.GetWorkerAsync("w1"))!.LeasedTasks);
+        Assert.Equal(["first", "second"], again.Select(t => t.TaskId)); // back at the head, not behind "second"
+        Assert.Equal(1, again[0].Attempt);
+        Assert.Equal(0, again[0].Requeues);
+        Assert.Equal(LeaseVerdictKind.Unknown, (await store.FinishAsync(lease.LeaseToken!, "w1", _ => "{}", T0.AddSeconds(2))).Kind);
+    }
+
+    [Fact]
     public async Task Finish_CurrentToken_AcceptedOnceThenRepeated()
     {
         var store = Create();
