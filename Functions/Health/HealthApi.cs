@@ -9,8 +9,8 @@ namespace ServerlessTasks.Functions.Health;
 
 /// <summary>
 /// <c>GET /api/health</c>: Microsoft.Extensions.Diagnostics.HealthChecks' report of the registered checks (task store,
-/// work queue, workers; resource pools register theirs under the <see cref="Tag"/> tag) plus the Durable backend's
-/// reachability through the function's Durable client. <c>{status, reasons, checks}</c>; 503 when unhealthy.
+/// work queue, workers; more may register under the <see cref="Tag"/> tag) plus, through the function's Durable
+/// client, the Durable backend's reachability and the resource pools' utilisation (<see cref="PoolsHealth"/>). <c>{status, reasons, checks}</c>; 503 when unhealthy.
 /// </summary>
 public sealed class HealthApi(HealthCheckService health, HealthSettings settings)
 {
@@ -31,6 +31,7 @@ public sealed class HealthApi(HealthCheckService health, HealthSettings settings
         var entries = new Dictionary<string, HealthReportEntry>(report.Entries, StringComparer.Ordinal)
         {
             ["durable"] = await ProbeDurableAsync(client, context.CancellationToken),
+            ["pools"] = await PoolsHealth.CheckAsync(client, Pools.PoolSlots.Catalog, settings, context.CancellationToken),
         };
         var full = new HealthReport(entries, DateTimeOffset.UtcNow - started);
         var view = HealthView.From(full);

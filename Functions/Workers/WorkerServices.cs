@@ -75,7 +75,7 @@ public static class WorkerServices
             MaxQueueDepth = Number(configuration, "Health:MaxQueueDepth", new HealthSettings().MaxQueueDepth),
             MaxPendingAge = Seconds(configuration, "Health:MaxPendingAgeSeconds", new HealthSettings().MaxPendingAge),
         });
-        // Resource pools add their check with the same tag (HealthApi.Tag); it then shows under checks and reasons.
+        // Checks with this tag (HealthApi.Tag) show under checks and reasons; the pools entry is read by HealthApi itself (Durable client).
         services.AddHealthChecks()
             .AddCheck<TaskStoreHealthCheck>("task_store", tags: [HealthApi.Tag])
             .AddCheck<WorkQueueHealthCheck>("work_queue", tags: [HealthApi.Tag])
