@@ -22,6 +22,9 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
         "w.worker_id, w.capabilities, w.max_concurrent, w.status, w.reported, w.registered_at, w.last_heartbeat, w.dead_at, w.system_info, " +
         "(SELECT COUNT(*) FROM external_tasks t WHERE t.worker_id = w.worker_id AND t.state = 1)";
 
+    // How stale a worker's last heartbeat may be before a lease call writes it again (far below any DeadAfter).
+    private static readonly TimeSpan HeartbeatTouch = TimeSpan.FromSeconds(1);
+
     private readonly SerialSqlite _db;
     private readonly bool _inMemory;
     private long _sequence;
@@ -154,8 +157,10 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
             }
 
             // Any call from the worker shows it is alive: a worker marked dead (its leases were re-queued, their tokens
-            // superseded) that still long-polls is active again.
-            Execute(connection, "UPDATE workers SET last_heartbeat = $now, status = 0, dead_at = NULL WHERE worker_id = $id", ("$id", workerId), ("$now", now.UtcTicks));
+            // superseded) that still long-polls is active again. Written only when it changes something or is older than
+            // HeartbeatTouch: a long-poll woken by every enqueue would otherwise commit a write per wake-up.
+            Execute(connection, "UPDATE workers SET last_heartbeat = $now, status = 0, dead_at = NULL WHERE worker_id = $id AND (status <> 0 OR last_heartbeat < $stale)",
+                ("$id", workerId), ("$now", now.UtcTicks), ("$stale", (now - HeartbeatTouch).UtcTicks));
             var free = Math.Min(maxTasks, worker.MaxConcurrentTasks - worker.LeasedTasks);
             if (free <= 0)
             {

@@ -57,12 +57,14 @@ public sealed class WorkQueue(IWorkerLeaseStore store, WorkerSettings settings, 
     /// <summary>
     /// Leases up to <paramref name="maxTasks"/> tasks for a worker, waiting up to <paramref name="wait"/> for work to
     /// come (woken by enqueues; re-checking every <see cref="WorkerSettings.LeaseRecheck"/> for other instances' work).
+    /// Null for a worker the store does not know (looked up only when the first look finds nothing, so a lease that
+    /// finds work is one store step).
     /// </summary>
-    public async Task<IReadOnlyList<ExternalTaskRecord>> LeaseAsync(string workerId, int maxTasks, TimeSpan wait, CancellationToken cancellation)
+    public async Task<IReadOnlyList<ExternalTaskRecord>?> LeaseAsync(string workerId, int maxTasks, TimeSpan wait, CancellationToken cancellation)
     {
         await clock.EnsureRestoredAsync();
         var until = Now + wait;
-        while (true)
+        for (var first = true; ; first = false)
         {
             // Read the signal's generation before looking, so an enqueue between the look and the wait still wakes us.
             var woken = signal.WaitAsync(Min(until - Now, settings.LeaseRecheck), cancellation);
@@ -75,7 +77,17 @@ public sealed class WorkQueue(IWorkerLeaseStore store, WorkerSettings settings, 
                 (candidates, max) => LeaseSelector.Select(policy, candidates, c => c.AsQueued(), now, max),
                 () => clock.Clock.Now().ToString(),
                 cancellation);
-            if (leased.Count > 0 || Now >= until)
+            if (leased.Count > 0)
+            {
+                return leased;
+            }
+
+            if (first && await store.GetWorkerAsync(workerId, cancellation) is null)
+            {
+                return null;
+            }
+
+            if (Now >= until)
             {
                 return leased;
             }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
 using ServerlessTasks.Activities.Workers;
 using ServerlessTasks.Functions.Http;
 using ServerlessTasks.TaskIndex;
@@ -11,9 +12,10 @@ namespace ServerlessTasks.Functions.Workers;
 /// <summary>
 /// The lease endpoints (DESIGN.md section 4): lease with long-polling, then complete, fail or renew by lease token.
 /// A wrong, expired or superseded token gets 409 and changes nothing; the same token completing again gets 200 and
-/// changes nothing either (a worker retrying after a lost response).
+/// changes nothing either (a worker retrying after a lost response). A lease call the worker drops (it stops waiting,
+/// or shuts down) is not an error: it is logged at information, and leases taken for it are given back to the queue.
 /// </summary>
-public sealed class LeaseApi(WorkQueue queue, OutcomeDelivery delivery)
+public sealed partial class LeaseApi(WorkQueue queue, OutcomeDelivery delivery, ILogger<LeaseApi> logger)
 {
     /// <summary>Most tasks one lease call takes.</summary>
     public const int MaxTasksLimit = 100;
@@ -51,12 +53,33 @@ public sealed class LeaseApi(WorkQueue queue, OutcomeDelivery delivery)
             return WorkerApi.Invalid("wait_seconds", $"wait_seconds must be a number from 0 to {queue.Settings.MaxLeaseWait.TotalSeconds}.");
         }
 
-        if (await queue.Store.GetWorkerAsync(workerId, context.CancellationToken) is null)
+        IReadOnlyList<ExternalTaskRecord> leased;
+        try
         {
-            return WorkerApi.UnknownWorker(workerId);
+            if (await queue.LeaseAsync(workerId, maxTasks, TimeSpan.FromSeconds(waitSeconds), context.CancellationToken) is not { } found)
+            {
+                return WorkerApi.UnknownWorker(workerId);
+            }
+
+            leased = found;
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // Dropped while waiting: nothing was leased (a lease step that started completes and returns first).
+            LogDropped(logger, workerId, 0);
+            return ApiResults.Json(new LeaseView([]));
         }
 
-        var leased = await queue.LeaseAsync(workerId, maxTasks, TimeSpan.FromSeconds(waitSeconds), context.CancellationToken);
+        if (leased.Count > 0 && context.CancellationToken.IsCancellationRequested)
+        {
+            // Dropped after the lease step: the answer cannot reach the worker, so the tasks wait again, same attempt.
+            // (A drop noticed only after this point leaves the lease to expire: the proctor re-queues it then.)
+            var returned = await queue.Store.ReturnAsync(workerId, [.. leased.Select(t => t.LeaseToken!)], CancellationToken.None);
+            queue.Signal();
+            LogDropped(logger, workerId, returned);
+            return ApiResults.Json(new LeaseView([]));
+        }
+
         return ApiResults.Json(new LeaseView([.. leased.Select(LeasedTaskView.From)]));
     }
 
@@ -155,6 +178,9 @@ public sealed class LeaseApi(WorkQueue queue, OutcomeDelivery delivery)
     }
 
     private static string? ShownWorkflow(ExternalTaskRecord task) => task.WorkflowId.StartsWith("task:", StringComparison.Ordinal) ? null : task.WorkflowId;
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Lease call of worker {WorkerId} dropped by the client; {Returned} leases taken for it went back to the queue")]
+    private static partial void LogDropped(ILogger logger, string workerId, int returned);
 
     private static IActionResult Refused(LeaseVerdict verdict) => verdict.Kind switch
     {

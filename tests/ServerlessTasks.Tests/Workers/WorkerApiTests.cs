@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 
 namespace ServerlessTasks.Tests.Workers;
@@ -163,5 +164,29 @@ public sealed class WorkerApiTests(WorkerAppHost host) : IClassFixture<WorkerApp
 
         Assert.Equal(["prio-high", "prio-mid", "prio-low"], leased.Select(t => t.GetProperty("task_id").GetString()));
         Assert.Empty(await host.LeaseAsync("prio-worker", 3, 0)); // no free slots
+    }
+
+    [Fact]
+    public async Task Lease_ClientDropsLongPoll_NoErrorLoggedAndTheNextTaskGoesToTheNextCallFirstAttempt()
+    {
+        await host.RegisterAsync("drop-worker", "\"drop-type\"");
+        using (var drop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
+        {
+            using var body = new StringContent("""{"max_tasks":1,"wait_seconds":20}""", Encoding.UTF8, "application/json");
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.Http.PostAsync("/api/workers/drop-worker/lease", body, drop.Token));
+        }
+
+        using (var submit = await host.PostAsync("/api/tasks", """{"task_id":"drop-1","task_type":"drop-type"}"""))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+        }
+
+        // Had the dropped call leased the task for nobody, it would stay leased until the lease expired (8 s here).
+        var leased = await host.LeaseAsync("drop-worker", 1, 5);
+
+        var task = Assert.Single(leased);
+        Assert.Equal("drop-1", task.GetProperty("task_id").GetString());
+        Assert.Equal(1, task.GetProperty("attempt").GetInt32());
+        Assert.DoesNotContain(host.Logs.Matching("LeaseTasks"), l => l.Contains(" Error ", StringComparison.Ordinal) || l.Contains(" Warning ", StringComparison.Ordinal));
     }
 }
