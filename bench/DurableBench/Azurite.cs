@@ -39,7 +39,8 @@ internal sealed class Azurite : IDisposable
         }
     }
 
-    public static async Task<Azurite> StartAsync()
+    /// <summary>Starts Azurite; <paramref name="inMemory"/> = <c>--inMemoryPersistence</c> (nothing on disk; lost when it stops).</summary>
+    public static async Task<Azurite> StartAsync(bool inMemory = false)
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "ServerlessTasks.sln")))
@@ -59,13 +60,20 @@ internal sealed class Azurite : IDisposable
         var start = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
         foreach (var a in new[]
                  {
-                     script, "--location", folder, "--silent", "--loose", "--skipApiVersionCheck", "--disableTelemetry",
+                     script, "--silent", "--loose", "--skipApiVersionCheck", "--disableTelemetry",
                      "--blobHost", "127.0.0.1", "--blobPort", Text(ports[0]),
                      "--queueHost", "127.0.0.1", "--queuePort", Text(ports[1]),
                      "--tableHost", "127.0.0.1", "--tablePort", Text(ports[2]),
                  })
         {
             start.ArgumentList.Add(a);
+        }
+
+        // Azurite refuses --location with --inMemoryPersistence; its working directory is the temp folder either way.
+        start.ArgumentList.Add(inMemory ? "--inMemoryPersistence" : "--location");
+        if (!inMemory)
+        {
+            start.ArgumentList.Add(folder);
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");

@@ -1,19 +1,30 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
+using LocalRuntime.Durable.Backends;
+using LocalRuntime.Durable.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DurableBench;
 
 /// <summary>
-/// Baseline (a): DTFx <see cref="TaskHubWorker"/> + Microsoft's <see cref="AzureStorageOrchestrationService"/> on Azurite with
-/// its defaults (no tuning: 30 s maximum queue polling interval, no extended sessions, 10 activities per core), in-process
-/// DTFx orchestrations and activities, no worker process. A fresh task hub per run (an unfinished run leaves work behind).
-/// Submits are <see cref="TaskHubClient"/> calls (no HTTP hop); completion is polled every 100 ms.
+/// Baselines: DTFx <see cref="TaskHubWorker"/> + Microsoft's <see cref="AzureStorageOrchestrationService"/> on Azurite, in-process
+/// DTFx orchestrations and activities, no worker process. <paramref name="tuned"/> false: the provider's defaults (30 s maximum
+/// queue polling interval, no extended sessions, 10 activities per core). True: exactly the settings our host gives the
+/// provider for DurableTestApp (its host.json's <c>durableTask</c> section through <see cref="DurableHostOptions"/> and
+/// <see cref="DurableBackendFactory.AzureStorageSettings"/>), so the two columns differ only by the worker hop.
+/// A fresh task hub per run (an unfinished run leaves work behind). Submits are <see cref="TaskHubClient"/> calls (no HTTP
+/// hop); completion is polled every 100 ms.
 /// </summary>
-internal sealed class DtfxAzureStorageEngine(string connectionString) : IEngine
+internal sealed class DtfxAzureStorageEngine(string connectionString, bool tuned) : IEngine
 {
-    public string Name => "dtfx+azurestorage";
+    /// <summary>Storage requests of the tuned hub, reported per run (what one activity costs in Azurite round trips).</summary>
+    private readonly RequestCounter? _requests = tuned ? new RequestCounter() : null;
+
+    public string Name => tuned ? "dtfx+azurestorage tuned" : "dtfx+azurestorage";
 
     public Task<RunResult> FanOutAsync(int n, string id, TimeSpan limit) => RunAsync(typeof(FanOutOrchestration), n, id, limit);
 
@@ -21,7 +32,7 @@ internal sealed class DtfxAzureStorageEngine(string connectionString) : IEngine
 
     public async Task<IReadOnlyList<Latency>> LatencyAsync(int count, string idPrefix, TimeSpan limit)
     {
-        await using var hub = await Hub.StartAsync(connectionString);
+        await using var hub = await Hub.StartAsync(connectionString, _requests);
         var results = new List<Latency>(count);
         var deadline = Waits.Deadline(limit);
         for (var i = 0; i < count && Stopwatch.GetTimestamp() < deadline; i++)
@@ -55,7 +66,8 @@ internal sealed class DtfxAzureStorageEngine(string connectionString) : IEngine
 
     private async Task<RunResult> RunAsync(Type orchestration, int n, string id, TimeSpan limit)
     {
-        await using var hub = await Hub.StartAsync(connectionString);
+        await using var hub = await Hub.StartAsync(connectionString, _requests);
+        _requests?.Take(); // the hub's creation is not the run's
         var before = InProcess.Activities;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
@@ -64,6 +76,12 @@ internal sealed class DtfxAzureStorageEngine(string connectionString) : IEngine
         var seconds = Waits.Seconds(started);
         var done = InProcess.Activities - before;
         var detail = string.Create(CultureInfo.InvariantCulture, $"cpu bench {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s");
+        if (_requests?.Take() is { } counts)
+        {
+            var total = counts.Sum(c => c.Count);
+            detail += string.Create(CultureInfo.InvariantCulture,
+                $", {total:N0} storage requests ({(double)total / Math.Max(done, 1):F1} per activity: {string.Join(", ", counts.Select(c => $"{c.Kind} {c.Count:N0}"))})");
+        }
         if (!finished)
         {
             return new RunResult(seconds, done, n, Completed: false, detail);
@@ -87,20 +105,42 @@ internal sealed class DtfxAzureStorageEngine(string connectionString) : IEngine
 
         public TaskHubClient Client { get; }
 
-        public static async Task<Hub> StartAsync(string connectionString)
+        /// <summary>Starts a hub: <paramref name="requests"/> null = the provider's defaults; else tuned, its requests counted.</summary>
+        public static async Task<Hub> StartAsync(string connectionString, RequestCounter? requests)
         {
-            // Defaults, except what a hub needs to exist: its name and the account. Each process its own WorkerId (as our host).
-            var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
-            {
-                TaskHubName = "dtfx" + Guid.NewGuid().ToString("N")[..10],
-                StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
-            });
+            var hubName = "dtfx" + Guid.NewGuid().ToString("N")[..10];
+            // Defaults, except what a hub needs to exist: its name and the account. Tuned: our host's settings for DurableTestApp.
+            var service = new AzureStorageOrchestrationService(requests is not null
+                ? TunedSettings(connectionString, hubName, requests)
+                : new AzureStorageOrchestrationServiceSettings
+                {
+                    TaskHubName = hubName,
+                    StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+                });
             await service.CreateIfNotExistsAsync();
             var worker = new TaskHubWorker(service);
             worker.AddTaskOrchestrations(typeof(FanOutOrchestration), typeof(ChainOrchestration), typeof(FirstStampOrchestration));
             worker.AddTaskActivities(typeof(WorkActivity), typeof(StampActivity));
             await worker.StartAsync();
             return new Hub(service, worker);
+        }
+
+        /// <summary>DurableTestApp's host.json <c>extensions:durableTask</c>, mapped as our host maps it, on a fresh hub.</summary>
+        private static AzureStorageOrchestrationServiceSettings TunedSettings(string connectionString, string hubName, RequestCounter requests)
+        {
+            var appDirectory = typeof(Hub).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "DurableTestAppDirectory").Value!;
+            var durableTask = new ConfigurationBuilder()
+                .AddJsonFile(Path.Combine(appDirectory, "host.json"))
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["extensions:durableTask:hubName"] = hubName })
+                .Build()
+                .GetSection("extensions:durableTask");
+            var settings = new ConfigurationBuilder()
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = connectionString })
+                .Build();
+            var options = DurableHostOptions.FromConfiguration(durableTask, settings);
+            var result = DurableBackendFactory.AzureStorageSettings(options, settings, NullLoggerFactory.Instance);
+            result.StorageAccountClientProvider = requests.Provider(connectionString);
+            return result;
         }
 
         public async Task<bool> IsFinishedAsync(OrchestrationInstance instance)

@@ -34,7 +34,10 @@ internal sealed record Options
 
     public bool Azurite { get; init; } = true;
 
-    /// <summary>Which engines run (ours-sqlite, ours-azure, dtfx-azure, testhost, raw); all by default.</summary>
+    /// <summary>Azurite with <c>--inMemoryPersistence</c> (default: on disk in a temp folder, as a local user runs it).</summary>
+    public bool AzuriteInMemory { get; init; }
+
+    /// <summary>Which engines run (ours-sqlite, ours-azure, dtfx-azure-tuned, dtfx-azure, testhost, raw); all by default.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether the 5,000 vs 10,000 (and 500 vs 1,000) linearity runs happen on our SQLite host.</summary>
@@ -56,8 +59,9 @@ internal sealed record Options
           --run-limit-s S       bound on each run (default 120); an unfinished run reports what it did
           --max-minutes M       bound on the whole program (default 40): later scenarios are skipped
           --no-azurite          skip every Azure Storage engine
+          --azurite-in-memory   Azurite with --inMemoryPersistence (default: on disk)
           --no-linear           skip the 5,000 vs 10,000 linearity runs
-          --only a,b            engines: ours-sqlite, ours-azure, dtfx-azure, testhost, raw
+          --only a,b            engines: ours-sqlite, ours-azure, dtfx-azure-tuned, dtfx-azure, testhost, raw
         """;
 
     public static Options Parse(string[] args)
@@ -81,6 +85,7 @@ internal sealed record Options
                 "--run-limit-s" => options with { RunLimit = TimeSpan.FromSeconds(Int()) },
                 "--max-minutes" => options with { MaxTotal = TimeSpan.FromMinutes(Int()) },
                 "--no-azurite" => options with { Azurite = false },
+                "--azurite-in-memory" => options with { AzuriteInMemory = true },
                 "--no-linear" => options with { Linear = false },
                 "--only" => options with { Only = new HashSet<string>(Next().Split(','), StringComparer.OrdinalIgnoreCase) },
                 "--help" or "help" or "-h" => throw new ArgumentException(Usage),

@@ -31,6 +31,7 @@ internal sealed class OurHostEngine : IEngine
     private readonly StampListener _stamps;
     private readonly string _dataPath;
     private readonly TimeSpan _poll;
+    private readonly TimeSpan _finishedPoll;
 
     private OurHostEngine(string name, LocalFunctionsHost host, StampListener stamps, string dataPath, TimeSpan poll)
     {
@@ -39,6 +40,7 @@ internal sealed class OurHostEngine : IEngine
         _stamps = stamps;
         _dataPath = dataPath;
         _poll = poll;
+        _finishedPoll = poll > TimeSpan.FromMilliseconds(20) ? TimeSpan.FromMilliseconds(20) : TimeSpan.FromMilliseconds(5);
         _http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         _client = CreateClient(host);
     }
@@ -127,8 +129,9 @@ internal sealed class OurHostEngine : IEngine
             }
 
             results.Add(new Latency(Waits.Milliseconds(started, at), Waits.Milliseconds(started, accepted)));
-            // Sequential: the next submission waits until this orchestration finished.
-            await Waits.PollAsync(async () => await IsFinishedAsync(id), Waits.Deadline(TimeSpan.FromSeconds(60)), TimeSpan.FromMilliseconds(5));
+            // Sequential: the next submission waits until this orchestration finished. On Azure Storage every status read is a
+            // table query in Azurite: poll as the in-process DTFx baseline does (20 ms), not at 5 ms (200 queries/s of load of its own).
+            await Waits.PollAsync(async () => await IsFinishedAsync(id), Waits.Deadline(TimeSpan.FromSeconds(60)), _finishedPoll);
         }
 
         return results;

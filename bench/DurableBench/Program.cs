@@ -89,10 +89,10 @@ if (options.Includes("testhost") && TimeLeft("testhost"))
         fanOutRuns: 1, latencyLimit: TimeSpan.FromSeconds(60));
 }
 
-if (options.Azurite && (options.Includes("ours-azure") || options.Includes("dtfx-azure")) && TimeLeft("azure storage"))
+if (options.Azurite && (options.Includes("ours-azure") || options.Includes("dtfx-azure") || options.Includes("dtfx-azure-tuned")) && TimeLeft("azure storage"))
 {
-    using var azurite = await Azurite.StartAsync();
-    Console.Error.WriteLine($"Azurite pid {azurite.ProcessId}");
+    using var azurite = await Azurite.StartAsync(options.AzuriteInMemory);
+    Console.Error.WriteLine($"Azurite pid {azurite.ProcessId}{(options.AzuriteInMemory ? ", in memory" : ", on disk")}");
     if (options.Includes("ours-azure"))
     {
         await using var ours = await OurHostEngine.StartAsync("ours+azurestorage", azurite.ConnectionString);
@@ -102,9 +102,18 @@ if (options.Azurite && (options.Includes("ours-azure") || options.Includes("dtfx
             azurite: azurite);
     }
 
+    if (options.Includes("dtfx-azure-tuned") && TimeLeft("dtfx+azurestorage tuned"))
+    {
+        // The same settings as our host, in-process DTFx code: the difference to the column above is the worker hop.
+        await using var tuned = new DtfxAzureStorageEngine(azurite.ConnectionString, tuned: true);
+        await Scenarios.WarmUpAsync(tuned, fanOut: 200, chainSteps: 20);
+        await Scenarios.MeasureAsync(tuned, Column.DtfxAzureTuned, options.AzureFanOut, options.AzureChain, options.AzureLatency, options.AzureRuns, options.RunLimit, report, TimeLeft,
+            azurite: azurite);
+    }
+
     if (options.Includes("dtfx-azure") && TimeLeft("dtfx+azurestorage"))
     {
-        await using var dtfx = new DtfxAzureStorageEngine(azurite.ConnectionString);
+        await using var dtfx = new DtfxAzureStorageEngine(azurite.ConnectionString, tuned: false);
         await Scenarios.MeasureAsync(dtfx, Column.DtfxAzure, options.AzureFanOut, options.AzureChain, options.AzureLatency, options.AzureRuns, options.RunLimit, report, TimeLeft,
             azurite: azurite);
     }

@@ -7,6 +7,7 @@ internal enum Column
 {
     OursSqlite,
     OursAzure,
+    DtfxAzureTuned,
     DtfxAzure,
     TestHost,
 }

@@ -46,6 +46,40 @@ public sealed record DurableHostOptions
     /// <summary>host.json <c>storageProvider:workItemQueueVisibilityTimeout</c> (Azure Storage; default 5 min), the same for activities.</summary>
     public TimeSpan WorkItemQueueVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>host.json <c>storageProvider:controlQueueBufferThreshold</c> (Azure Storage; Durable's default 256, DTFx's own 64): how many
+    /// orchestration messages a host holds in memory before it stops fetching (the provider then re-checks once a second).</summary>
+    public int ControlQueueBufferThreshold { get; init; } = 256;
+
+    /// <summary>host.json <c>storageProvider:fetchLargeMessagesAutomatically</c> (Azure Storage; default true): messages over the queue
+    /// limit are stored as blobs and fetched with the message.</summary>
+    public bool FetchLargeMessagesAutomatically { get; init; } = true;
+
+    /// <summary>host.json <c>storageProvider:useTablePartitionManagement</c> (Azure Storage; Durable 3.x's default true): partition
+    /// ownership in a table instead of blob leases.</summary>
+    public bool UseTablePartitionManagement { get; init; } = true;
+
+    /// <summary>host.json <c>storageProvider:useLegacyPartitionManagement</c> (Azure Storage; default false).</summary>
+    public bool UseLegacyPartitionManagement { get; init; }
+
+    /// <summary>host.json <c>storageProvider:trackingStoreConnectionName</c> (or <c>trackingStoreConnectionStringName</c>): a separate
+    /// account for the history and instance tables; null = the hub's account.</summary>
+    public string? TrackingStoreConnectionName { get; init; }
+
+    /// <summary>host.json <c>storageProvider:trackingStoreNamePrefix</c>: the tables' name prefix; null = the hub name.</summary>
+    public string? TrackingStoreNamePrefix { get; init; }
+
+    /// <summary>host.json <c>storageProvider:allowReplayingTerminalInstances</c> (Azure Storage; default false).</summary>
+    public bool AllowReplayingTerminalInstances { get; init; }
+
+    /// <summary>host.json <c>useAppLease</c> (default true): one app version at a time owns the hub's partitions.</summary>
+    public bool UseAppLease { get; init; } = true;
+
+    /// <summary>host.json <c>maxEntityOperationBatchSize</c> (Durable's default 5,000 outside the Consumption plan).</summary>
+    public int MaxEntityOperationBatchSize { get; init; } = 5_000;
+
+    /// <summary>host.json <c>entityMessageReorderWindowInMinutes</c> (default 30).</summary>
+    public int EntityMessageReorderWindowInMinutes { get; init; } = 30;
+
     /// <summary>host.json <c>defaultVersion</c>: the version of orchestrations started without one.</summary>
     public string? DefaultVersion { get; init; }
 
@@ -85,6 +119,16 @@ public sealed record DurableHostOptions
             MaxQueuePollingInterval = Time(provider, "maxQueuePollingInterval", defaults.MaxQueuePollingInterval),
             ControlQueueVisibilityTimeout = Time(provider, "controlQueueVisibilityTimeout", defaults.ControlQueueVisibilityTimeout),
             WorkItemQueueVisibilityTimeout = Time(provider, "workItemQueueVisibilityTimeout", defaults.WorkItemQueueVisibilityTimeout),
+            ControlQueueBufferThreshold = Int(provider, "controlQueueBufferThreshold", defaults.ControlQueueBufferThreshold),
+            FetchLargeMessagesAutomatically = Bool(provider, "fetchLargeMessagesAutomatically", defaults.FetchLargeMessagesAutomatically),
+            UseTablePartitionManagement = Bool(provider, "useTablePartitionManagement", defaults.UseTablePartitionManagement),
+            UseLegacyPartitionManagement = Bool(provider, "useLegacyPartitionManagement", defaults.UseLegacyPartitionManagement),
+            TrackingStoreConnectionName = provider["trackingStoreConnectionName"] ?? provider["trackingStoreConnectionStringName"],
+            TrackingStoreNamePrefix = provider["trackingStoreNamePrefix"] is { Length: > 0 } prefix ? prefix : null,
+            AllowReplayingTerminalInstances = Bool(provider, "allowReplayingTerminalInstances", defaults.AllowReplayingTerminalInstances),
+            UseAppLease = Bool(durableTask, "useAppLease", defaults.UseAppLease),
+            MaxEntityOperationBatchSize = Int(durableTask, "maxEntityOperationBatchSize", defaults.MaxEntityOperationBatchSize),
+            EntityMessageReorderWindowInMinutes = Int(durableTask, "entityMessageReorderWindowInMinutes", defaults.EntityMessageReorderWindowInMinutes),
             DefaultVersion = durableTask["defaultVersion"] is { Length: > 0 } version ? version : null,
             OverrideOnlyNonRunningInstances = durableTask["overridableExistingInstanceStates"] is { } states
                 && (states.Equals("NonRunningStates", StringComparison.OrdinalIgnoreCase) || states == "1"),
@@ -108,6 +152,9 @@ public sealed record DurableHostOptions
         Require(MaxConcurrentEntityFunctions > 0, "maxConcurrentEntityFunctions must be at least 1.");
         Require(ExtendedSessionIdleTimeout > TimeSpan.Zero, "extendedSessionIdleTimeoutInSeconds must be at least 1.");
         Require(PartitionCount is >= 1 and <= 16, "storageProvider:partitionCount must be between 1 and 16.");
+        Require(ControlQueueBatchSize > 0, "storageProvider:controlQueueBatchSize must be at least 1.");
+        Require(ControlQueueBufferThreshold is >= 1 and <= 1000, "storageProvider:controlQueueBufferThreshold must be between 1 and 1000.");
+        Require(MaxEntityOperationBatchSize > 0, "maxEntityOperationBatchSize must be at least 1.");
         Require(MaxQueuePollingInterval > TimeSpan.Zero, "storageProvider:maxQueuePollingInterval must be positive.");
         Require(ControlQueueVisibilityTimeout > TimeSpan.Zero, "storageProvider:controlQueueVisibilityTimeout must be positive.");
         Require(WorkItemQueueVisibilityTimeout > TimeSpan.Zero, "storageProvider:workItemQueueVisibilityTimeout must be positive.");
