@@ -34,12 +34,24 @@ public static class WorkflowOrchestrator
         // Cancels the timers of tasks still waiting when the workflow is cancelled: an open durable timer keeps an
         // orchestration from completing (Durable's rule), so a cancelled workflow would otherwise wait out its approvals.
         using var cancellation = new CancellationTokenSource();
+        var segments = new Segments();
         var indexing = false;
         var lastBatch = new TaskIndexBatch([], []);
 
         while (true)
         {
-            Dispatch(context, run, pending, cancellation.Token);
+            if (segments.CancelReason is { } reason && segments.Running.Count == 0)
+            {
+                // Every chain segment reported what it ran before it heard of the cancel: now cancel the rest.
+                run.Cancel(reason, context.UtcNow());
+                cancellation.Cancel();
+                segments.CancelReason = null;
+            }
+
+            if (segments.CancelReason is null)
+            {
+                Dispatch(context, run, pending, segments, cancellation.Token);
+            }
 
             if (!indexing && run.HasIndexUpdates)
             {
@@ -58,6 +70,16 @@ public static class WorkflowOrchestrator
             var (item, outcome) = await pending.NextAsync();
             switch (item.Kind)
             {
+                case WorkKind.Cancel when segments.Running.Count > 0:
+                    // Chain segments start no further link once told and report what they ran; until they have, nothing
+                    // more is dispatched here, then the cancel is applied (their running links become cancelled).
+                    segments.CancelReason = ReasonOf(outcome);
+                    foreach (var segment in segments.Running)
+                    {
+                        context.SendEvent(segment, CancelEvent, segments.CancelReason);
+                    }
+
+                    break;
                 case WorkKind.Cancel:
                     run.Cancel(ReasonOf(outcome), context.UtcNow());
                     cancellation.Cancel();
@@ -73,6 +95,10 @@ public static class WorkflowOrchestrator
                     break;
                 case WorkKind.Batch:
                     RecordBatch(run, item.Batch!, outcome, context.UtcNow());
+                    break;
+                case WorkKind.Chain:
+                    segments.Running.Remove(item.SegmentId!);
+                    RecordChain(run, item.Batch!, outcome, context.UtcNow());
                     break;
                 default:
                     Record(run, item.Task!, ((Task<TaskOutcome>)outcome).Result, context.UtcNow());
@@ -100,7 +126,7 @@ public static class WorkflowOrchestrator
     /// history grows past a few thousand events; tasks that wait in the orchestrator (delay, approval)
     /// always run here, where their timers and events arrive.
     /// </summary>
-    private static void Dispatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending, CancellationToken cancellation)
+    private static void Dispatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending, Segments segments, CancellationToken cancellation)
     {
         var ready = run.DispatchReady(context.UtcNow());
         // A batch pays for a sub-orchestration; it is worth it only when many tasks start together
@@ -122,6 +148,13 @@ public static class WorkflowOrchestrator
                 continue;
             }
 
+            if (run.Spec.Tasks.Count > TaskBatchOrchestrator.Threshold && !TaskRunner.RunsInOrchestrator(task.TaskType)
+                && run.ChainFrom(task, TaskChainOrchestrator.MaxLength) is { Count: >= TaskChainOrchestrator.MinLength } chain)
+            {
+                StartChain(context, run, pending, segments, chain);
+                continue;
+            }
+
             pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default, run.Clock, cancellation));
         }
 
@@ -135,6 +168,34 @@ public static class WorkflowOrchestrator
         pending.Add(
             new WorkItem(WorkKind.Batch, null, tasks),
             context.CallSubOrchestratorAsync<IReadOnlyList<TaskOutcome>>(nameof(TaskBatchOrchestrator), new TaskBatch(context.InstanceId, tasks, run.Clock.Next(context.UtcNow()))));
+
+    /// <summary>
+    /// Hands a long chain (its first link just dispatched) to a segment orchestration, so the workflow runs one
+    /// episode per segment instead of one per link. The workflow names its instance, so it can tell it about a cancel.
+    /// </summary>
+    private static void StartChain(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending, Segments segments, IReadOnlyList<TaskSpec> chain)
+    {
+        // A replay-safe guid: a user's workflow id can never equal it (ids are the client's choice).
+        var id = $"{context.InstanceId}:chain:{context.NewGuid():N}";
+        segments.Running.Add(id);
+        pending.Add(
+            new WorkItem(WorkKind.Chain, null, chain, id),
+            context.CallSubOrchestratorAsync<IReadOnlyList<ChainStep>>(
+                nameof(TaskChainOrchestrator), new TaskChain(context.InstanceId, chain, run.Clock.Next(context.UtcNow())), new SubOrchestrationOptions((TaskRetryOptions?)null, id)));
+    }
+
+    private static void RecordChain(WorkflowRun run, IReadOnlyList<TaskSpec> chain, Task outcome, DateTimeOffset now)
+    {
+        if (outcome.IsCompletedSuccessfully)
+        {
+            run.ApplyChain(chain, ((Task<IReadOnlyList<ChainStep>>)outcome).Result, now);
+            return;
+        }
+
+        // The segment orchestration itself failed (not a task: those are outcomes): its first link fails, the rest are skipped.
+        var error = outcome.Exception?.InnerException is TaskFailedException failed ? failed.FailureDetails.ErrorMessage : "chain segment failed";
+        Record(run, chain[0], new TaskOutcome(false, null, error, 1), now);
+    }
 
     private static void RecordBatch(WorkflowRun run, IReadOnlyList<TaskSpec> tasks, Task outcome, DateTimeOffset now)
     {
@@ -191,9 +252,18 @@ public static class WorkflowOrchestrator
         Cancel,
         IndexFlush,
         Batch,
+        Chain,
     }
 
-    private sealed record WorkItem(WorkKind Kind, TaskSpec? Task, IReadOnlyList<TaskSpec>? Batch = null)
+    /// <summary>The chain segments of the run that have not returned (their instance ids), and a cancel waiting for them.</summary>
+    private sealed class Segments
+    {
+        public List<string> Running { get; } = [];
+
+        public string? CancelReason { get; set; }
+    }
+
+    private sealed record WorkItem(WorkKind Kind, TaskSpec? Task, IReadOnlyList<TaskSpec>? Batch = null, string? SegmentId = null)
     {
         public static readonly WorkItem Cancel = new(WorkKind.Cancel, null);
 

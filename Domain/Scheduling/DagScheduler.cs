@@ -223,6 +223,27 @@ public sealed class DagScheduler
         return false;
     }
 
+    /// <summary>
+    /// Marks one ready task running without choosing among the ready set: for a task another orchestration
+    /// already started as the next link of a chain (its only dependency just completed there).
+    /// </summary>
+    /// <param name="taskId">The task.</param>
+    /// <param name="now">When it started.</param>
+    /// <exception cref="InvalidOperationException">The task is not ready, or the workflow was cancelled.</exception>
+    public void StartReady(string taskId, DateTimeOffset now)
+    {
+        now = Advance(now);
+        var i = graph.GetIndex(taskId);
+        Require(i, TaskRunState.Ready);
+        if (IsCancelled)
+        {
+            throw new InvalidOperationException($"Task '{taskId}' cannot start: the workflow was cancelled.");
+        }
+
+        dispatchCount++;
+        SetState(i, TaskRunState.Running, now, null, null); // its lane entry is dropped lazily, as for any task that left Ready
+    }
+
     /// <summary>Dispatches as many tasks as the window allows.</summary>
     /// <param name="now">The decision instant.</param>
     /// <returns>The dispatches, in order.</returns>

@@ -130,6 +130,103 @@ public sealed class WorkflowRun
         CollectTransitions();
     }
 
+    /// <summary>
+    /// Records a chain segment that ran in its own orchestration (<see cref="TaskChainOrchestrator"/>): the first
+    /// task was dispatched here, each later one started there when the one before it completed. Their events
+    /// were stamped there, in order, so they are journaled as they are; only what follows (skips after a
+    /// failure, dependents released by the last link) is stamped here, after them.
+    /// </summary>
+    /// <param name="tasks">The segment's tasks in chain order.</param>
+    /// <param name="steps">What ran, in chain order: a prefix of <paramref name="tasks"/>.</param>
+    /// <param name="now">The orchestration's time.</param>
+    public void ApplyChain(IReadOnlyList<TaskSpec> tasks, IReadOnlyList<ChainStep> steps, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        ArgumentNullException.ThrowIfNull(steps);
+        if (Scheduler.IsCancelled)
+        {
+            return; // finished after the cancel: its tasks are already recorded as cancelled
+        }
+
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var step = steps[i];
+            var taskId = tasks[i].TaskId!;
+            var record = _records[taskId];
+            if (i > 0)
+            {
+                Scheduler.StartReady(taskId, now);
+                record.StartedAt = step.DispatchedAt;
+                record.StartSequence = ++_sequence;
+                record.Attempts = 1;
+            }
+
+            AddAttemptEvents(step.Events);
+            if (step.Outcome is not { } outcome)
+            {
+                break; // running when the workflow was cancelled: the cancel that follows records it
+            }
+
+            record.Attempts = outcome.Attempts;
+            record.CompletedAt = step.FinishedAt;
+            record.FinishSequence = ++_sequence;
+            Clock.Receive(outcome.Finished, now);
+            if (outcome.Succeeded)
+            {
+                record.Result = outcome.Result;
+                Scheduler.Complete(taskId, now);
+            }
+            else
+            {
+                record.Error = outcome.Error ?? "failed";
+                Scheduler.Fail(taskId, now, record.Error);
+            }
+
+            // The next link's ready event was stamped in the segment; anything else released or skipped is stamped here.
+            CollectTransitions(i + 1 < steps.Count ? tasks[i + 1].TaskId : null);
+        }
+    }
+
+    /// <summary>
+    /// The chain that starts at <paramref name="first"/> (just dispatched) and may run as one segment: each next
+    /// link is the only dependent of the one before and depends on nothing else, is pending, and runs as an
+    /// activity; at most <paramref name="maxLength"/> links. Empty when the run's settings rule segments out: a
+    /// parallelism cap (a link would hold its slot between links) or any deadline (checked at each dispatch here).
+    /// </summary>
+    public IReadOnlyList<TaskSpec> ChainFrom(TaskSpec first, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        if (Spec.MaxParallelism is not null || Spec.Deadline is not null || first.Deadline is not null)
+        {
+            return [];
+        }
+
+        var graph = Scheduler.Graph;
+        var chain = new List<TaskSpec> { first };
+        var current = graph.GetIndex(first.TaskId!);
+        while (chain.Count < maxLength)
+        {
+            var dependents = graph.GetDependents(current);
+            if (dependents.Length != 1)
+            {
+                break;
+            }
+
+            var next = dependents[0];
+            var spec = graph.GetTask(next);
+            if (graph.GetDependencies(next).Length != 1 || spec.Deadline is not null || TaskRunner.RunsInOrchestrator(spec.TaskType)
+                || Scheduler.GetState(spec.TaskId!) != TaskRunState.Pending)
+            {
+                break;
+            }
+
+            chain.Add(spec);
+            current = next;
+        }
+
+        return chain;
+    }
+
     /// <summary>Cancels the run: nothing more is dispatched; unfinished tasks become cancelled.</summary>
     public void Cancel(string reason, DateTimeOffset now)
     {
@@ -289,7 +386,8 @@ public sealed class WorkflowRun
     }
 
     /// <summary>Turns the scheduler's state changes into index updates and events (ready, skipped, cancelled, failed before dispatch), stamped as they are seen.</summary>
-    private void CollectTransitions()
+    /// <param name="stampedElsewhere">A task whose ready event was already stamped (the next link of a chain segment).</param>
+    private void CollectTransitions(string? stampedElsewhere = null)
     {
         if (Scheduler.PendingTransitionCount == 0)
         {
@@ -299,6 +397,11 @@ public sealed class WorkflowRun
         foreach (var transition in Scheduler.DrainTransitions())
         {
             _changed.Add(transition.TaskId);
+            if (transition.To == TaskRunState.Ready && transition.TaskId == stampedElsewhere)
+            {
+                continue;
+            }
+
             var kind = transition.To switch
             {
                 TaskRunState.Ready => TaskEventKind.Ready,

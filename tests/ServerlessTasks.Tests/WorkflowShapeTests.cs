@@ -1,9 +1,11 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ServerlessTasks.Tests.Events;
 
 namespace ServerlessTasks.Tests;
 
-/// <summary>Compensation after a failure, and large workflows dispatched through batch sub-orchestrations.</summary>
+/// <summary>Compensation after a failure, and large workflows dispatched through batch and chain-segment sub-orchestrations.</summary>
 public class WorkflowShapeTests(AppHost host) : IClassFixture<AppHost>
 {
     [Fact]
@@ -45,5 +47,104 @@ public class WorkflowShapeTests(AppHost host) : IClassFixture<AppHost>
         var status = await host.Http.GetFromJsonAsync<JsonElement>($"/runtime/webhooks/durabletask/instances/{id}?showHistory=true");
         var history = status.GetProperty("historyEvents").GetArrayLength();
         Assert.True(history < 200, $"parent history has {history} events for {middle + 2} tasks");
+    }
+
+    [Fact]
+    public async Task LargeChain_RunsInSegments_RecordsEveryLinkInCausalOrderAndSkipsAfterFailure()
+    {
+        const int length = 1_100, failing = 700; // segments of 200: the failure is inside the fourth
+        var tasks = Enumerable.Range(0, length).Select(i => (object)new
+        {
+            task_id = $"c{i}",
+            task_type = i == failing ? "fail" : "echo",
+            payload = i,
+            dependencies = i == 0 ? Array.Empty<string>() : [$"c{i - 1}"],
+        });
+        var id = await host.SubmitAsync(JsonSerializer.Serialize(new { workflow_id = "chain-large-1", tasks }));
+
+        var workflow = await host.WaitForWorkflowAsync(id, within: TimeSpan.FromSeconds(180));
+
+        Assert.Equal("failed", workflow.GetProperty("status").GetString());
+        var counts = workflow.GetProperty("counts");
+        Assert.Equal((failing, 1, length - failing - 1), (counts.GetProperty("completed").GetInt32(), counts.GetProperty("failed").GetInt32(), counts.GetProperty("skipped").GetInt32()));
+        var views = workflow.GetProperty("tasks").EnumerateArray().ToDictionary(t => t.GetProperty("task_id").GetString()!);
+        Assert.Equal(length, views.Count);
+        Assert.Equal(199, views["c199"].GetProperty("result").GetInt32());
+        Assert.Equal(200, views["c200"].GetProperty("result").GetInt32());
+        Assert.Equal(failing - 1, views[$"c{failing - 1}"].GetProperty("result").GetInt32());
+        Assert.Equal("failed", views[$"c{failing}"].GetProperty("status").GetString());
+        Assert.Equal("skipped", views[$"c{length - 1}"].GetProperty("status").GetString());
+        Assert.Contains($"dependency 'c{failing}' failed", views[$"c{failing + 1}"].GetProperty("error").GetString(), StringComparison.Ordinal);
+        for (var i = 1; i < failing; i++)
+        {
+            Assert.True(views[$"c{i}"].GetProperty("start_sequence").GetInt64() > views[$"c{i - 1}"].GetProperty("finish_sequence").GetInt64(), $"c{i} started before c{i - 1} finished");
+        }
+
+        var status = await host.Http.GetFromJsonAsync<JsonElement>($"/runtime/webhooks/durabletask/instances/{id}?showHistory=true");
+        var history = status.GetProperty("historyEvents").GetArrayLength();
+        Assert.True(history < 200, $"parent history has {history} events for a chain of {length}");
+
+        // Links run in different segments (199 | 200) and inside one (1, 201) keep the journal's causal order.
+        var events = await EventAssertions.WaitForEventsAsync(host.Http, id, tasks: failing, describe: host.Describe);
+        EventAssertions.AssertCausal(events, new Dictionary<string, string[]>
+        {
+            ["c0"] = [],
+            ["c1"] = ["c0"],
+            ["c199"] = ["c198"],
+            ["c200"] = ["c199"],
+            ["c201"] = ["c200"],
+            [$"c{failing - 1}"] = [$"c{failing - 2}"],
+        });
+        var failed = Assert.Single(events, e => e.TaskId == $"c{failing}" && e.Kind == "failed");
+        Assert.True(failed.Hlc > events.Single(e => e.TaskId == $"c{failing - 1}" && e.Kind == "completed").Hlc);
+        Assert.True(events.Single(e => e.TaskId == $"c{failing + 1}" && e.Kind == "skipped").Hlc > failed.Hlc);
+    }
+
+    [Fact]
+    public async Task LargeChain_CancelledMidSegment_StopsTheSegmentAndCancelsTheRest()
+    {
+        const int length = 1_100;
+        var tasks = Enumerable.Range(0, length).Select(i => (object)new
+        {
+            task_id = $"k{i}",
+            task_type = "compute",
+            payload = new { iterations = 20_000 }, // a few ms per link, so the cancel lands inside a segment
+            dependencies = i == 0 ? Array.Empty<string>() : [$"k{i - 1}"],
+        });
+        var id = await host.SubmitAsync(JsonSerializer.Serialize(new { workflow_id = "chain-cancel-1", tasks }));
+        await host.WaitUntilAsync(
+            id, w => w.TryGetProperty("counts", out var c) && c.ValueKind == JsonValueKind.Object && c.GetProperty("completed").GetInt32() > 0, within: TimeSpan.FromSeconds(120));
+
+        using (var cancel = await host.PostAsync($"/api/workflows/{id}/cancel", ""))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        var workflow = await host.WaitForWorkflowAsync(id, within: TimeSpan.FromSeconds(120));
+        Assert.Equal("cancelled", workflow.GetProperty("status").GetString());
+        var views = workflow.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("status").GetString()).ToList();
+        var completed = views.TakeWhile(s => s == "completed").Count();
+        Assert.InRange(completed, 1, length - 1);
+        Assert.All(views.Skip(completed), s => Assert.Equal("cancelled", s)); // every link after the last completed one
+
+        // Every segment has stopped: none runs on after the workflow (the one told of the cancel started nothing more).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var open = await host.Http.GetFromJsonAsync<JsonElement>(
+                $"/runtime/webhooks/durabletask/instances?instanceIdPrefix={Uri.EscapeDataString(id + ":chain:")}&runtimeStatus=Pending,Running&top=10");
+            if (open.GetArrayLength() == 0)
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"chain segments of {id} still running: {open}");
+            await Task.Delay(50);
+        }
+
+        var segments = await host.Http.GetFromJsonAsync<JsonElement>(
+            $"/runtime/webhooks/durabletask/instances?instanceIdPrefix={Uri.EscapeDataString(id + ":chain:")}&showInput=true&top=100");
+        var ran = segments.EnumerateArray().Sum(s => s.GetProperty("output").GetArrayLength());
+        Assert.InRange(ran, completed, completed + 1); // the completed links and the one running at the cancel (if any), no more
     }
 }
