@@ -229,17 +229,12 @@ public sealed class DagScheduler
     /// </summary>
     /// <param name="taskId">The task.</param>
     /// <param name="now">When it started.</param>
-    /// <exception cref="InvalidOperationException">The task is not ready, or the workflow was cancelled.</exception>
+    /// <exception cref="InvalidOperationException">The task is not ready.</exception>
     public void StartReady(string taskId, DateTimeOffset now)
     {
         now = Advance(now);
         var i = graph.GetIndex(taskId);
-        Require(i, TaskRunState.Ready);
-        if (IsCancelled)
-        {
-            throw new InvalidOperationException($"Task '{taskId}' cannot start: the workflow was cancelled.");
-        }
-
+        Require(i, TaskRunState.Ready); // never after a cancel: it leaves no task ready
         dispatchCount++;
         SetState(i, TaskRunState.Running, now, null, null); // its lane entry is dropped lazily, as for any task that left Ready
     }

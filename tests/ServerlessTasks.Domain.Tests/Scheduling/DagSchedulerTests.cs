@@ -48,6 +48,31 @@ public class DagSchedulerTests
     }
 
     [Fact]
+    public void StartReady_ReadyTask_RunsItAndLeavesTheOthersReady()
+    {
+        var scheduler = Scheduler([T("a"), T("b", 5, "a"), T("c", 9)]);
+        scheduler.TryDispatchNext(T0, out _); // c (priority 9) first
+        scheduler.TryDispatchNext(T0, out _);
+        scheduler.Complete("a", T0.AddSeconds(1));
+
+        scheduler.StartReady("b", T0.AddSeconds(1));
+
+        Assert.Equal(TaskRunState.Running, scheduler.GetState("b"));
+        Assert.Equal(3, scheduler.DispatchCount);
+        Assert.Empty(scheduler.DispatchAvailable(T0.AddSeconds(1))); // b's lane entry is not dispatched again
+        Assert.Throws<InvalidOperationException>(() => scheduler.StartReady("a", T0.AddSeconds(2)));
+    }
+
+    [Fact]
+    public void StartReady_AfterCancel_ThrowsSinceNothingIsReady()
+    {
+        var scheduler = Scheduler([T("a")]);
+        scheduler.Cancel(T0);
+
+        Assert.Throws<InvalidOperationException>(() => scheduler.StartReady("a", T0));
+    }
+
+    [Fact]
     public void Fail_Task_SkipsTransitiveDependentsNamingFailedAncestor()
     {
         var scheduler = Scheduler([T("pay"), T("reserve", 5, "pay"), T("ship", 5, "reserve"), T("email")]);
