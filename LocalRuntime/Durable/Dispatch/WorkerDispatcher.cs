@@ -34,6 +34,9 @@ internal sealed partial class WorkerDispatcher(
 {
     private readonly EntityStateCache _entityStates = new(options.ExtendedSessionIdleTimeout * 2, time);
 
+    // The task hub's entity parameters (a constant of the dispatcher), as the last episode that carried them had them.
+    private TaskOrchestrationEntityParameters? _entityParameters;
+
     /// <summary>Cancelled when the host gives up on in-flight work (after the drain deadline), not when stopping starts.</summary>
     public CancellationToken Aborted { get; init; }
 
@@ -60,7 +63,20 @@ internal sealed partial class WorkerDispatcher(
         }
 
         var metadata = context.GetProperty<WorkItemMetadata>();
+        // DTFx passes the entity parameters when an episode starts from the stored history, not when it resumes an extended
+        // session. A worker that lost its cached replay asks for the history (RequiresHistory) and replays from scratch:
+        // without the parameters its entity calls throw inside DTFx's entity context, the replay takes another path than
+        // the first run, and the worker fails the orchestration as nondeterministic (EventSent 'op' at sequence 0).
         var entityParameters = context.GetProperty<TaskOrchestrationEntityParameters>();
+        if (entityParameters is not null)
+        {
+            Volatile.Write(ref _entityParameters, entityParameters);
+        }
+        else
+        {
+            entityParameters = Volatile.Read(ref _entityParameters);
+        }
+
         var session = options.ExtendedSessionsEnabled && metadata is { IsExtendedSession: true };
         var includeState = metadata?.IncludeState ?? true;
 
