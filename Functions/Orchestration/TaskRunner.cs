@@ -12,7 +12,8 @@ namespace ServerlessTasks.Functions.Orchestration;
 
 /// <summary>
 /// Runs one task inside the workflow orchestrator: its attempts, each raced against the task's timeout
-/// (a durable timer), with exponential backoff and deterministic jitter between attempts. Task types
+/// (a durable timer), with exponential backoff and deterministic jitter between attempts; an attempt that fails with a
+/// <see cref="NonRetryableTaskException"/> (e.g. a declined card) ends the task at once. Task types
 /// that only wait (<c>delay</c>, <c>approval</c>) run as durable timers and events, not activities.
 /// </summary>
 /// <remarks>
@@ -47,6 +48,10 @@ public static class TaskRunner
                 var result = await Pools.PooledAttempt.RunAsync(
                     context, task, attempt, () => RunAttemptAsync(context, workflowId, task, attempt, clock, events, cancellation), cancellation);
                 return new TaskOutcome(true, result, null, attempt, events, clock?.Current);
+            }
+            catch (TaskFailedException failed) when (failed.FailureDetails.IsCausedBy<NonRetryableTaskException>())
+            {
+                return new TaskOutcome(false, null, failed.FailureDetails.ErrorMessage, attempt, events, clock?.Current); // the activity said retrying cannot help
             }
             catch (TaskFailedException failed)
             {

@@ -1,3 +1,5 @@
+using ServerlessTasks.Domain.Model;
+
 namespace ServerlessTasks.Orders.Providers;
 
 /// <summary>A provider call failed in a way a retry may fix (timeout, 5xx, outage): the step's retries apply.</summary>
@@ -21,8 +23,11 @@ public sealed class ProviderUnavailableException : Exception
     }
 }
 
-/// <summary>A provider refused the request for good (declined, out of stock, undeliverable, fraud): retrying cannot help.</summary>
-public sealed class ProviderRejectedException : Exception
+/// <summary>
+/// A provider refused the request for good (declined, out of stock, undeliverable, fraud): retrying cannot help, so the
+/// step fails with its first attempt (a <see cref="NonRetryableTaskException"/>).
+/// </summary>
+public sealed class ProviderRejectedException : NonRetryableTaskException
 {
     /// <summary>Creates the exception.</summary>
     public ProviderRejectedException(string message)

@@ -6,7 +6,7 @@ namespace ServerlessTasks.Tests.Orders;
 
 /// <summary>
 /// The app with reliable simulated providers (1-2 ms each), a SKU with no stock (<c>sku-none</c>), one with two
-/// (<c>sku-two</c>) and one the carrier refuses (<c>sku-oversize</c>).
+/// (<c>sku-two</c>), one the carrier refuses (<c>sku-oversize</c>), and cards declined above 5,000.
 /// </summary>
 public class OrderAppHost : AppHost
 {
@@ -15,6 +15,7 @@ public class OrderAppHost : AppHost
         new("Orders__Seed", "11"),
         new("Orders__Gateway__LatencyMs", "1"),
         new("Orders__Gateway__LatencyJitterMs", "1"),
+        new("Orders__Gateway__DeclineAbove", "5000"),
         new("Orders__Inventory__Stock__sku-none", "0"),
         new("Orders__Inventory__Stock__sku-two", "2"),
         new("Orders__Shipping__Undeliverable__0", "sku-oversize"),
