@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
 
 namespace HostTestApp;
 
@@ -13,10 +14,12 @@ public static class ActivityFunctions
     [Function(nameof(FailingActivity))]
     public static string FailingActivity([ActivityTrigger] string input) => throw new InvalidOperationException($"FailingActivity failed for {input}");
 
-    /// <summary>An activity that waits until cancelled (for in-flight failure tests), up to a minute.</summary>
+    /// <summary>An activity that waits until cancelled (for in-flight failure tests), up to a minute; logs when it starts.</summary>
     [Function(nameof(SlowActivity))]
     public static async Task<string> SlowActivity([ActivityTrigger] string input, FunctionContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        context.GetLogger("HostTestApp.SlowActivity").LogWarning("SlowActivity started {Input}", input);
         await Task.Delay(TimeSpan.FromMinutes(1), context.CancellationToken);
         return input;
     }
