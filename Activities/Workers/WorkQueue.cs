@@ -50,7 +50,7 @@ public sealed class WorkQueue(IWorkerLeaseStore store, WorkerSettings settings, 
             Lane = lane,
             LaneOrder = order,
         }, cancellation);
-        signal.Pulse();
+        signal.Pulse(request.TaskType);
         return added;
     }
 
@@ -64,35 +64,51 @@ public sealed class WorkQueue(IWorkerLeaseStore store, WorkerSettings settings, 
     {
         await clock.EnsureRestoredAsync();
         var until = Now + wait;
+        IReadOnlyCollection<string>? types = null; // any type until the worker's capabilities are read
         for (var first = true; ; first = false)
         {
-            // Read the signal's generation before looking, so an enqueue between the look and the wait still wakes us.
-            var woken = signal.WaitAsync(Min(until - Now, settings.LeaseRecheck), cancellation);
-            var now = Now;
-            var leased = await store.LeaseAsync(
-                workerId,
-                maxTasks,
-                now,
-                now + settings.LeaseTimeout,
-                (candidates, max) => LeaseSelector.Select(policy, candidates, c => c.AsQueued(), now, max),
-                () => clock.Clock.Now().ToString(),
-                cancellation);
-            if (leased.Count > 0)
+            // Registered before looking, so an enqueue between the look and the wait still wakes this call.
+            var waiter = signal.Register(types);
+            var passOn = true;
+            try
             {
-                return leased;
-            }
+                var now = Now;
+                var leased = await store.LeaseAsync(
+                    workerId,
+                    maxTasks,
+                    now,
+                    now + settings.LeaseTimeout,
+                    (candidates, max) => LeaseSelector.Select(policy, candidates, c => c.AsQueued(), now, max),
+                    () => clock.Clock.Now().ToString(),
+                    cancellation);
+                if (leased.Count > 0)
+                {
+                    return leased;
+                }
 
-            if (first && await store.GetWorkerAsync(workerId, cancellation) is null)
+                if (first)
+                {
+                    if (await store.GetWorkerAsync(workerId, cancellation) is not { } worker)
+                    {
+                        return null;
+                    }
+
+                    types = worker.Capabilities;
+                }
+
+                if (Now >= until)
+                {
+                    return leased;
+                }
+
+                // Woken (or the re-check is due): the next turn looks, so this wake is not passed on.
+                await WorkSignal.WaitAsync(waiter, Min(until - Now, settings.LeaseRecheck), cancellation);
+                passOn = false;
+            }
+            finally
             {
-                return null;
+                signal.Leave(waiter, passOn);
             }
-
-            if (Now >= until)
-            {
-                return leased;
-            }
-
-            await woken;
         }
     }
 
