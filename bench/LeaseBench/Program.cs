@@ -9,14 +9,21 @@ using Microsoft.Extensions.Logging;
 using ServerlessTasks.ReferenceWorker;
 
 // Usage: dotnet run -c Release --project bench/LeaseBench -- [--tasks 10000] [--workers 4] [--concurrency 16]
-// One workflow of N tasks of an external type ("bench-lease", 0 ms of work each), leased by W reference workers (the
-// ReferenceWorker's WorkerLoop and WorkerClient, in this process, each its own HttpClient, max_concurrent_tasks C,
-// 20 s long-polls) against the real app in its real worker on LocalRuntime's host (SQLite everywhere, temp folder);
-// then, in the same run, the same N tasks as built-in echo activities (the baseline). Prints a markdown table: wall time
-// submit -> workflow completed, tasks/s, and the latency of lease calls that returned tasks (p50/p99) and of all lease calls.
+// One workflow of N tasks of an external type (0 ms of work each), leased by W reference workers (the ReferenceWorker's
+// WorkerLoop and WorkerClient, in this process, each its own HttpClient, max_concurrent_tasks C, 20 s long-polls)
+// against the real app in its real worker on LocalRuntime's host (SQLite everywhere, temp folder), three ways in one run:
+//  - external: the workers poll while the workflow is submitted (submit -> completed; a lease call that returns tasks
+//    includes its long-poll wait for them, so its latency there is mostly the arrival gap);
+//  - backlog: the N tasks are queued first (no worker offers the type yet), then the workers start: every lease call
+//    finds work waiting, so its latency is the lease itself (HTTP path + store step), the PERFORMANCE.md target 6 figure;
+//  - built-in echo: the same N tasks as activities (the baseline).
+// Prints a markdown table: wall time, tasks/s, lease latency p50/p99 of calls that returned tasks, CPU seconds of this
+// process (host + the in-process workers) and of the app's worker process, and the 1-minute load average.
 var tasks = Option("--tasks", 10_000);
 var workerCount = Option("--workers", 4);
 var concurrency = Option("--concurrency", 16);
+var probes = Option("--probes", 200);
+var probeRow = string.Empty;
 
 var folder = Path.Combine(Path.GetTempPath(), "leasebench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(folder);
@@ -46,18 +53,18 @@ using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeS
 
 var rows = new List<string>
 {
-    "| run | tasks | workers x slots | submit -> completed | tasks/s | lease p50 / p99 (calls with tasks) | lease calls (with tasks) | tasks per lease call |",
-    "|---|---|---|---|---|---|---|---|",
+    "| run | tasks | workers x slots | wall | tasks/s | lease p50 / p99 (calls with tasks) | lease calls (with tasks) | tasks per lease call | CPU s host+workers / app | load |",
+    "|---|---|---|---|---|---|---|---|---|---|",
 };
 
 // Warm-up: both paths once, small.
 await RunWorkersAsync("warm-ext", 200);
 await RunEchoAsync("warm-echo", 200);
 
-var external = await RunWorkersAsync("ext", tasks);
-rows.Add(external);
-var echo = await RunEchoAsync("echo", tasks);
-rows.Add(echo);
+rows.Add(await MeasureAsync(() => RunWorkersAsync("ext", tasks)));
+rows.Add(await MeasureAsync(() => RunBacklogAsync("backlog", tasks + probes)));
+rows.Add(probeRow);
+rows.Add(await MeasureAsync(() => RunEchoAsync("echo", tasks)));
 Console.WriteLine(string.Join(Environment.NewLine, rows));
 await app.StopAsync();
 await app.DisposeAsync();
@@ -71,7 +78,98 @@ catch (IOException)
 
 return 0;
 
+async Task<string> MeasureAsync(Func<Task<string>> run)
+{
+    using var self = Process.GetCurrentProcess();
+    using var worker = Process.GetProcessById(app.Worker.ProcessId);
+    var (hostBefore, appBefore) = (self.TotalProcessorTime, worker.TotalProcessorTime);
+    var row = await run();
+    self.Refresh();
+    worker.Refresh();
+    return row + string.Create(CultureInfo.InvariantCulture,
+        $" {(self.TotalProcessorTime - hostBefore).TotalSeconds:0.0} / {(worker.TotalProcessorTime - appBefore).TotalSeconds:0.0} | {File.ReadAllText("/proc/loadavg").Split(' ')[0]} |");
+}
+
 async Task<string> RunWorkersAsync(string name, int count)
+{
+    var (elapsed, leases) = await WithWorkersAsync(name, "bench-lease", () => RunWorkflowAsync($"{name}-{count}", count, "bench-lease", """{"duration_ms":0}"""));
+    return Row($"external, polling while submitted ({name})", count, elapsed, leases);
+}
+
+async Task<string> RunBacklogAsync(string name, int count)
+{
+    // Queue everything first: no worker offers the type until the queue holds all N.
+    var id = $"{name}-{count}";
+    var (submitted, completion) = await SubmitAsync(id, count, "bench-backlog", """{"duration_ms":0}""");
+    var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(15);
+    while (true)
+    {
+        var health = await http.GetFromJsonAsync<JsonElement>("/api/health");
+        var waiting = health.GetProperty("checks").GetProperty("work_queue").GetProperty("data").GetProperty("waiting_by_type");
+        if (waiting.TryGetProperty("bench-backlog", out var queued) && queued.GetInt32() == count)
+        {
+            break;
+        }
+
+        if (DateTime.UtcNow > deadline)
+        {
+            throw new TimeoutException($"{id}: the queue never held all {count} tasks: {waiting}");
+        }
+
+        await Task.Delay(200);
+    }
+
+    Console.Error.WriteLine($"{id}: {count} queued in {submitted.Elapsed.TotalSeconds:0.0} s");
+    probeRow = await ProbeAsync("bench-backlog", probes);
+    var (elapsed, leases) = await WithWorkersAsync(name, "bench-backlog", completion);
+    return Row($"external, {count - probes:N0} queued first ({name}); wall = workers start -> completed", count - probes, elapsed, leases);
+}
+
+// One call at a time against the queued backlog, nothing else running: lease (max_tasks 1, wait 0) then complete, and
+// GET /api/workers (one store read through the same HTTP path) as the floor of any call.
+async Task<string> ProbeAsync(string taskType, int n)
+{
+    var options = new WorkerOptions("probe", [taskType], app.BaseAddress, 1, WaitSeconds: 0, DrainTimeout: 1);
+    using var client = new HttpClient();
+    var worker = new WorkerClient(client, options);
+    await worker.RegisterAsync(CancellationToken.None);
+    var (lease, complete, read) = (new List<double>(), new List<double>(), new List<double>());
+    for (var i = 0; i < n; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        var task = Assert(await worker.LeaseAsync(1, 0, CancellationToken.None));
+        lease.Add(watch.Elapsed.TotalMilliseconds);
+        watch.Restart();
+        if (!await worker.CompleteAsync(task.LeaseToken, System.Text.Json.Nodes.JsonValue.Create(i), CancellationToken.None))
+        {
+            throw new InvalidOperationException($"probe: the completion of {task.TaskId} was refused");
+        }
+
+        complete.Add(watch.Elapsed.TotalMilliseconds);
+        watch.Restart();
+        using (var list = await http.GetAsync("/api/workers"))
+        {
+            list.EnsureSuccessStatusCode();
+        }
+
+        read.Add(watch.Elapsed.TotalMilliseconds);
+    }
+
+    await worker.DeregisterAsync(CancellationToken.None);
+    lease.Sort();
+    complete.Sort();
+    read.Sort();
+    return string.Create(CultureInfo.InvariantCulture,
+        $"| sequential probe, {n} x (lease 1 from the backlog, complete it, GET /api/workers) | {n} | 1 x 1 | - | - | {Percentile(lease, 0.5):0.0} / {Percentile(lease, 0.99):0.0} ms; complete {Percentile(complete, 0.5):0.0} / {Percentile(complete, 0.99):0.0} ms; GET /api/workers {Percentile(read, 0.5):0.0} / {Percentile(read, 0.99):0.0} ms | {n} | 1.0 | - | {File.ReadAllText("/proc/loadavg").Split(' ')[0]} |");
+
+    static LeasedTask Assert(IReadOnlyList<LeasedTask>? tasks) =>
+        tasks is [var one] ? one : throw new InvalidOperationException($"probe: a lease from the backlog returned {tasks?.Count.ToString(CultureInfo.InvariantCulture) ?? "unknown worker"}");
+}
+
+string Row(string run, int count, TimeSpan elapsed, (List<double> WithTasks, int Calls) leases) => string.Create(CultureInfo.InvariantCulture,
+    $"| {run} | {count:N0} | {workerCount} x {concurrency} | {elapsed.TotalSeconds:0.0} s | {count / elapsed.TotalSeconds:N0} | {Percentile(leases.WithTasks, 0.5):0.0} / {Percentile(leases.WithTasks, 0.99):0.0} ms | {leases.Calls:N0} ({leases.WithTasks.Count:N0}) | {(leases.WithTasks.Count == 0 ? 0 : (double)count / leases.WithTasks.Count):0.0} |");
+
+async Task<(TimeSpan Elapsed, (List<double> WithTasks, int Calls) Leases)> WithWorkersAsync(string name, string taskType, Func<Task<TimeSpan>> workload)
 {
     var latencies = new List<double>();
     var all = new List<double>();
@@ -79,7 +177,7 @@ async Task<string> RunWorkersAsync(string name, int count)
     var loops = new List<(WorkerLoop Loop, HttpClient Client, Task Run)>();
     for (var i = 0; i < workerCount; i++)
     {
-        var options = new WorkerOptions($"{name}-w{i}", ["bench-lease"], app.BaseAddress, concurrency, WaitSeconds: 20, DrainTimeout: 30);
+        var options = new WorkerOptions($"{name}-w{i}", [taskType], app.BaseAddress, concurrency, WaitSeconds: 20, DrainTimeout: 30);
         var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var loop = new WorkerLoop(options, new WorkerClient(client, options), TextWriter.Null, (elapsed, leased) =>
         {
@@ -95,7 +193,9 @@ async Task<string> RunWorkersAsync(string name, int count)
         loops.Add((loop, client, loop.RunAsync(stop.Token)));
     }
 
-    var elapsed = await RunWorkflowAsync($"{name}-{count}", count, "bench-lease", """{"duration_ms":0}""");
+    var watch = Stopwatch.StartNew();
+    var workflow = await workload();
+    var elapsed = watch.Elapsed < workflow ? watch.Elapsed : workflow;
     await stop.CancelAsync();
     await Task.WhenAll(loops.Select(l => l.Run));
     foreach (var (loop, client, _) in loops)
@@ -105,9 +205,7 @@ async Task<string> RunWorkersAsync(string name, int count)
     }
 
     latencies.Sort();
-    all.Sort();
-    return string.Create(CultureInfo.InvariantCulture,
-        $"| external ({name}) | {count:N0} | {workerCount} x {concurrency} | {elapsed.TotalSeconds:0.0} s | {count / elapsed.TotalSeconds:N0} | {Percentile(latencies, 0.5):0.0} / {Percentile(latencies, 0.99):0.0} ms | {all.Count:N0} ({latencies.Count:N0}) | {(latencies.Count == 0 ? 0 : (double)count / latencies.Count):0.0} |");
+    return (elapsed, (latencies, all.Count));
 }
 
 async Task<string> RunEchoAsync(string name, int count)
@@ -118,6 +216,13 @@ async Task<string> RunEchoAsync(string name, int count)
 }
 
 async Task<TimeSpan> RunWorkflowAsync(string id, int count, string type, string payload)
+{
+    var (_, completion) = await SubmitAsync(id, count, type, payload);
+    return await completion();
+}
+
+// Submits; the function returned waits for the workflow and gives the time from submit to completed.
+async Task<(Stopwatch Watch, Func<Task<TimeSpan>> Completion)> SubmitAsync(string id, int count, string type, string payload)
 {
     var body = new StringBuilder($$"""{"workflow_id":"{{id}}","tasks":[""");
     for (var i = 0; i < count; i++)
@@ -135,6 +240,11 @@ async Task<TimeSpan> RunWorkflowAsync(string id, int count, string type, string 
         }
     }
 
+    return (watch, () => WaitAsync(id, watch));
+}
+
+async Task<TimeSpan> WaitAsync(string id, Stopwatch watch)
+{
     var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(15);
     while (true)
     {
