@@ -20,7 +20,8 @@ public sealed class ComputeActivity(Events.HostClock clock)
         return clock.RunAsync(invocation.Hlc, () => Task.FromResult<JsonElement?>(Execute(invocation)));
     }
 
-    private static JsonElement Execute(TaskInvocation invocation)
+    /// <summary>The result of one attempt (also run by grouped first attempts, <see cref="Functions.Orchestration.TaskGroupActivity"/>).</summary>
+    internal static JsonElement Execute(TaskInvocation invocation)
     {
         var iterations = (int)Math.Clamp(TaskPayload.GetDouble(invocation.Payload, "iterations") ?? 1, 1, MaxIterations);
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(invocation.Payload?.GetRawText() ?? "null"));

@@ -32,7 +32,26 @@ public static class TaskRunner
     /// <param name="clock">The orchestration's clock: when given, attempts carry its stamp and the outcome carries
     /// the attempts' events (started, retried) and the last stamp.</param>
     /// <param name="cancellation">Cancels the run (the workflow was cancelled): its timers are cancelled, no attempt follows.</param>
-    public static async Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock = null, CancellationToken cancellation = default)
+    public static Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock = null, CancellationToken cancellation = default) =>
+        RunCoreAsync(context, workflowId, task, backoff, clock, null, cancellation);
+
+    /// <summary>
+    /// Goes on with a task whose first attempt ran elsewhere and failed (in a <see cref="TaskGroupActivity"/>): the
+    /// same retries, back-off and events as if <see cref="RunAsync"/> had made that attempt.
+    /// </summary>
+    /// <param name="context">The orchestration running it.</param>
+    /// <param name="workflowId">The workflow it belongs to.</param>
+    /// <param name="task">The task.</param>
+    /// <param name="backoff">The back-off between attempts.</param>
+    /// <param name="clock">The orchestration's clock.</param>
+    /// <param name="firstAttemptError">Why the first attempt failed.</param>
+    /// <param name="cancellation">Cancels the run, as for <see cref="RunAsync"/>.</param>
+    public static Task<TaskOutcome> RetryAfterFirstAttemptAsync(
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock clock, string firstAttemptError, CancellationToken cancellation = default) =>
+        RunCoreAsync(context, workflowId, task, backoff, clock, firstAttemptError, cancellation);
+
+    private static async Task<TaskOutcome> RunCoreAsync(
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock, string? firstAttemptError, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(task);
@@ -43,35 +62,42 @@ public static class TaskRunner
         for (var attempt = 1; ; attempt++)
         {
             string error;
-            try
+            if (attempt == 1 && firstAttemptError is not null)
             {
-                var result = await Pools.PooledAttempt.RunAsync(
-                    context, task, attempt, () => RunAttemptAsync(context, workflowId, task, attempt, clock, events, cancellation), cancellation);
-                return new TaskOutcome(true, result, null, attempt, events, clock?.Current);
+                error = firstAttemptError;
             }
-            catch (TaskFailedException failed) when (failed.FailureDetails.IsCausedBy<NonRetryableTaskException>())
+            else
             {
-                return new TaskOutcome(false, null, failed.FailureDetails.ErrorMessage, attempt, events, clock?.Current); // the activity said retrying cannot help
-            }
-            catch (TaskFailedException failed)
-            {
-                error = failed.FailureDetails.ErrorMessage;
-            }
-            catch (Workers.ExternalTaskFailedException failed) when (!failed.Retryable)
-            {
-                return new TaskOutcome(false, null, failed.Message, attempt, events, clock?.Current); // the worker said retrying cannot help
-            }
-            catch (Workers.ExternalTaskFailedException failed)
-            {
-                error = failed.Message;
-            }
-            catch (TimeoutException timeout)
-            {
-                error = timeout.Message;
-            }
-            catch (TaskCanceledException cancelled)
-            {
-                error = cancelled.Message;
+                try
+                {
+                    var result = await Pools.PooledAttempt.RunAsync(
+                        context, task, attempt, () => RunAttemptAsync(context, workflowId, task, attempt, clock, events, cancellation), cancellation);
+                    return new TaskOutcome(true, result, null, attempt, events, clock?.Current);
+                }
+                catch (TaskFailedException failed) when (failed.FailureDetails.IsCausedBy<NonRetryableTaskException>())
+                {
+                    return new TaskOutcome(false, null, failed.FailureDetails.ErrorMessage, attempt, events, clock?.Current); // the activity said retrying cannot help
+                }
+                catch (TaskFailedException failed)
+                {
+                    error = failed.FailureDetails.ErrorMessage;
+                }
+                catch (Workers.ExternalTaskFailedException failed) when (!failed.Retryable)
+                {
+                    return new TaskOutcome(false, null, failed.Message, attempt, events, clock?.Current); // the worker said retrying cannot help
+                }
+                catch (Workers.ExternalTaskFailedException failed)
+                {
+                    error = failed.Message;
+                }
+                catch (TimeoutException timeout)
+                {
+                    error = timeout.Message;
+                }
+                catch (TaskCanceledException cancelled)
+                {
+                    error = cancelled.Message;
+                }
             }
 
             if (cancellation.IsCancellationRequested)
