@@ -58,7 +58,8 @@ public static class TaskChainOrchestrator
         var cancelled = context.WaitForExternalEvent<JsonElement?>(WorkflowOrchestrator.CancelEvent);
         using var cancellation = new CancellationTokenSource();
         var steps = new List<ChainStep>(chain.Tasks.Count);
-        for (var i = 0; i < chain.Tasks.Count && !cancelled.IsCompleted; i++)
+        var i = 0;
+        while (i < chain.Tasks.Count && !cancelled.IsCompleted)
         {
             var task = chain.Tasks[i];
             var events = new List<TaskEvent>();
@@ -67,6 +68,80 @@ public static class TaskChainOrchestrator
                 // As the workflow records a link it starts: ready when its dependency completed, then dispatched.
                 events.Add(clock.Stamp(chain.WorkflowId, task.TaskId, TaskEventKind.Ready, dispatchedAt));
                 events.Add(clock.Stamp(chain.WorkflowId, task.TaskId, TaskEventKind.Dispatched, dispatchedAt, attempt: 1));
+            }
+
+            var grouped = 0;
+            while (i + grouped < chain.Tasks.Count && grouped < TaskGroupActivity.MaxSize && TaskGroupActivity.CanGroup(chain.Tasks[i + grouped]))
+            {
+                grouped++;
+            }
+
+            if (grouped >= 2)
+            {
+                // Several pure links in one activity: it runs them in order and stamps what happens between them.
+                var links = chain.Tasks.Skip(i).Take(grouped)
+                    .Select((t, k) => new TaskInvocation(chain.WorkflowId, t.TaskId!, t.TaskType, t.Payload, 1, k == 0 ? clock.Next(dispatchedAt) : null))
+                    .ToList();
+                var call = context.CallActivityAsync<IReadOnlyList<ChainLink>>(nameof(TaskGroupActivity.RunChainGroup), new ChainGroup(chain.WorkflowId, links));
+                if (await Task.WhenAny(call, cancelled) != call)
+                {
+                    steps.Add(new ChainStep(null, events, dispatchedAt, dispatchedAt)); // the workflow records its first link as cancelled
+                    break;
+                }
+
+                IReadOnlyList<ChainLink> ran;
+                try
+                {
+                    ran = await call;
+                }
+                catch (TaskFailedException failed)
+                {
+                    ran = [new ChainLink(null, failed.FailureDetails.ErrorMessage, [], dispatchedAt, dispatchedAt)];
+                }
+
+                var stop = false;
+                for (var k = 0; k < ran.Count && !stop; k++)
+                {
+                    var link = ran[k];
+                    var linkTask = chain.Tasks[i + k];
+                    var linkEvents = k == 0 ? events : new List<TaskEvent>();
+                    linkEvents.AddRange(link.Events);
+                    var at = k == 0 ? dispatchedAt : link.DispatchedAt;
+                    if (link.Done is { } done && k < ran.Count - 1)
+                    {
+                        // Completed here already (a next link followed it in the group).
+                        steps.Add(new ChainStep(new TaskOutcome(true, done.Result, null, 1, null, link.Events[^1].Hlc), linkEvents, at, link.FinishedAt));
+                        continue;
+                    }
+
+                    TaskOutcome outcome;
+                    if (link.Done is { } last)
+                    {
+                        outcome = new TaskOutcome(true, last.Result, null, 1);
+                        clock.Receive(last.Finished, context.UtcNow());
+                    }
+                    else
+                    {
+                        if (linkEvents.Count > 0)
+                        {
+                            clock.Receive(linkEvents.Max(e => e.Hlc), context.UtcNow());
+                        }
+
+                        outcome = await TaskRunner.RetryAfterFirstAttemptAsync(context, chain.WorkflowId, linkTask, RetryBackoff.Default, clock, link.Error ?? "failed", cancellation.Token);
+                        linkEvents.AddRange(outcome.Events ?? []);
+                    }
+
+                    dispatchedAt = context.UtcNow();
+                    stop = !Record(steps, chain.WorkflowId, linkTask, outcome, linkEvents, at, dispatchedAt, clock);
+                }
+
+                if (stop)
+                {
+                    break;
+                }
+
+                i += ran.Count;
+                continue;
             }
 
             var running = TaskRunner.RunAsync(context, chain.WorkflowId, task, RetryBackoff.Default, clock, cancellation.Token);
@@ -78,21 +153,28 @@ public static class TaskChainOrchestrator
                 break;
             }
 
-            var outcome = await running;
-            var finishedAt = context.UtcNow();
-            events.AddRange(outcome.Events ?? []);
-            events.Add(outcome.Succeeded
-                ? clock.Stamp(chain.WorkflowId, task.TaskId, TaskEventKind.Completed, finishedAt, outcome.Attempts, after: outcome.Finished)
-                : clock.Stamp(chain.WorkflowId, task.TaskId, TaskEventKind.Failed, finishedAt, outcome.Attempts, outcome.Error ?? "failed", outcome.Finished));
-            steps.Add(new ChainStep(outcome with { Events = null, Finished = clock.Current }, events, dispatchedAt, finishedAt));
-            if (!outcome.Succeeded)
+            var single = await running;
+            events.AddRange(single.Events ?? []);
+            var started = dispatchedAt;
+            dispatchedAt = context.UtcNow();
+            if (!Record(steps, chain.WorkflowId, task, single, events, started, dispatchedAt, clock))
             {
-                break; // the workflow skips the rest of the chain
+                break;
             }
 
-            dispatchedAt = finishedAt;
+            i++;
         }
 
         return steps;
+    }
+
+    /// <summary>Stamps a link's completion or failure as the workflow would and adds its step; false when it failed (the chain stops).</summary>
+    private static bool Record(List<ChainStep> steps, string workflowId, TaskSpec task, TaskOutcome outcome, List<TaskEvent> events, DateTimeOffset dispatchedAt, DateTimeOffset finishedAt, OrchestrationClock clock)
+    {
+        events.Add(outcome.Succeeded
+            ? clock.Stamp(workflowId, task.TaskId, TaskEventKind.Completed, finishedAt, outcome.Attempts, after: outcome.Finished)
+            : clock.Stamp(workflowId, task.TaskId, TaskEventKind.Failed, finishedAt, outcome.Attempts, outcome.Error ?? "failed", outcome.Finished));
+        steps.Add(new ChainStep(outcome with { Events = null, Finished = clock.Current }, events, dispatchedAt, finishedAt));
+        return outcome.Succeeded;
     }
 }
