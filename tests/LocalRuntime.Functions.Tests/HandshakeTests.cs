@@ -84,19 +84,6 @@ public sealed class HandshakeTests(SharedHostFixture fixture) : IClassFixture<Sh
     }
 
     [Fact]
-    public void WorkerEnvironment_RuntimeSettingsNotInherited_GetTheLocalHostDefaults()
-    {
-        // The worker's own environment as the kernel holds it (setpriv execs the worker in place: same pid).
-        var environment = File.ReadAllText($"/proc/{App.Host.Worker.ProcessId}/environ").Split('\0');
-
-        Assert.All(WorkerSupervisor.RuntimeDefaults, setting =>
-        {
-            var inherited = Environment.GetEnvironmentVariable(setting.Key);
-            Assert.Contains($"{setting.Key}={(string.IsNullOrEmpty(inherited) ? setting.Value : inherited)}", environment);
-        });
-    }
-
-    [Fact]
     public async Task Logs_StartUp_NameTheWorkerProcessAndItsFunctionCount()
     {
         var ready = await App.Logs.WaitForAsync(l => l.Category == "LocalRuntime.Functions.Worker" && l.Message.Contains("ready", StringComparison.Ordinal), TimeSpan.FromSeconds(5));

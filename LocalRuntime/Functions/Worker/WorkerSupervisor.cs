@@ -163,19 +163,6 @@ internal sealed partial class WorkerSupervisor : IWorkerProcess, IAsyncDisposabl
         _stopping.Dispose();
     }
 
-    /// <summary>
-    /// .NET runtime settings the worker gets unless the host's environment names them (the host's own runtimeconfig has the
-    /// same). Host and worker share the machine's cores and hand every invocation back and forth, on a developer's machine
-    /// beside other work: a thread-pool thread that spins for more work takes the core the other process needs next, and
-    /// profile-guided re-JIT keeps both processes compiling instrumented code for minutes of a load run (measured in
-    /// docs/benchmarks.md). Values are what the runtime reads from the environment (the spin limit is hex).
-    /// </summary>
-    internal static readonly IReadOnlyDictionary<string, string> RuntimeDefaults = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
-        ["DOTNET_TieredPGO"] = "0",
-    };
-
     /// <summary>The worker's start: <c>{executable} {arguments} {worker} {workerArguments} --host ... --functions-uri ...</c>, as <c>RpcWorkerContext</c> formats it.</summary>
     internal ProcessStartInfo CreateStartInfo(string workerId, string requestId)
     {
@@ -206,16 +193,8 @@ internal sealed partial class WorkerSupervisor : IWorkerProcess, IAsyncDisposabl
             start.ArgumentList.Add(argument);
         }
 
-        // The local host's default < inherited environment < local.settings.json Values (where the environment has none,
-        // as func start does) < the host's own overrides < what the protocol requires.
-        foreach (var (name, value) in RuntimeDefaults)
-        {
-            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name)))
-            {
-                start.Environment[name] = value;
-            }
-        }
-
+        // Inherited environment < local.settings.json Values (where the environment has none, as func start does) <
+        // the host's own overrides < what the protocol requires.
         foreach (var (name, value) in _localSettings.Values)
         {
             if (value is not null && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name)))
