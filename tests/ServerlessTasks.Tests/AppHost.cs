@@ -166,6 +166,26 @@ public class AppHost : IAsyncLifetime
         }
     }
 
+    /// <summary>Kills the worker process (as a crash would) and waits until the host has a new one ready; returns the killed pid.</summary>
+    public async Task<int> KillWorkerAsync()
+    {
+        var killed = Host.Worker.ProcessId;
+        var starts = Host.Worker.StartCount;
+        using (var worker = System.Diagnostics.Process.GetProcessById(killed))
+        {
+            worker.Kill();
+        }
+
+        var deadline = DateTime.UtcNow + DefaultWait;
+        while (!(Host.Worker.IsReady && Host.Worker.StartCount > starts))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no new worker after pid {killed} was killed{Describe()}");
+            await Task.Delay(20);
+        }
+
+        return killed;
+    }
+
     /// <summary>Posts JSON text with a content type.</summary>
     public Task<HttpResponseMessage> PostAsync(string path, string body, string contentType = "application/json") =>
         Http.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, contentType));

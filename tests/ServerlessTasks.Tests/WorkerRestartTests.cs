@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -24,20 +23,7 @@ public sealed class WorkerRestartTests(AppHost host) : IClassFixture<AppHost>
               {"task_id":"after","task_type":"echo","payload":3,"dependencies":["gate"]}]}
             """);
         await host.WaitUntilAsync(id, w => Tasks(w)["gate"].GetProperty("status").GetString() == "running");
-        var killed = host.Host.Worker.ProcessId;
-        var starts = host.Host.Worker.StartCount;
-
-        using (var worker = Process.GetProcessById(killed))
-        {
-            worker.Kill();
-        }
-
-        var deadline = DateTime.UtcNow + AppHost.DefaultWait;
-        while (!(host.Host.Worker.IsReady && host.Host.Worker.StartCount > starts))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"no new worker after pid {killed} was killed{host.Describe()}");
-            await Task.Delay(20);
-        }
+        var killed = await host.KillWorkerAsync();
 
         using (var approve = await host.PostAsync($"/api/workflows/{id}/events/approval:gate", """{"ok":true}"""))
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -47,19 +46,7 @@ public sealed class PoolReplayTests(PoolReplayAppHost host) : IClassFixture<Pool
         await WaitForHistoryAsync(id, events =>
             events.Any(e => e.GetProperty("EventType").GetString() == "EventSent")
             && events.SkipWhile(e => e.GetProperty("EventType").GetString() != "EventRaised").Any(e => e.GetProperty("EventType").GetString() == "TimerCreated"));
-        var killed = host.Host.Worker.ProcessId;
-        var starts = host.Host.Worker.StartCount;
-        using (var worker = Process.GetProcessById(killed))
-        {
-            worker.Kill();
-        }
-
-        var deadline = DateTime.UtcNow + AppHost.DefaultWait;
-        while (!(host.Host.Worker.IsReady && host.Host.Worker.StartCount > starts))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"no new worker after pid {killed} was killed{host.Describe()}");
-            await Task.Delay(20);
-        }
+        var killed = await host.KillWorkerAsync();
 
         using (var approve = await host.PostAsync($"/api/workflows/{id}/events/approval:gate", """{"ok":true}"""))
         {
