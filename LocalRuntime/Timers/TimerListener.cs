@@ -124,7 +124,6 @@ internal sealed partial class TimerListener : IAsyncDisposable
                     return;
                 }
 
-                Arm(next);
                 await WaitUntilAsync(next, stopping).ConfigureAwait(false);
                 Arm(null);
                 await InvokeAsync(_time.GetUtcNow(), isPastDue: false, runOnStartup: false).ConfigureAwait(false);
@@ -141,17 +140,34 @@ internal sealed partial class TimerListener : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Arms the timer for <paramref name="at"/> and waits for it. The state says armed only once the first wait is
+    /// registered with the clock, so whoever sees it armed and then moves the clock always wakes this wait.
+    /// </summary>
     private async Task WaitUntilAsync(DateTimeOffset at, CancellationToken stopping)
     {
+        var armed = false;
         while (true)
         {
             var remaining = at - _time.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
+                if (!armed)
+                {
+                    Arm(at);
+                }
+
                 return;
             }
 
-            await Task.Delay(remaining < MaxWait ? remaining : MaxWait, _time, stopping).ConfigureAwait(false);
+            var wait = Task.Delay(remaining < MaxWait ? remaining : MaxWait, _time, stopping);
+            if (!armed)
+            {
+                Arm(at);
+                armed = true;
+            }
+
+            await wait.ConfigureAwait(false);
         }
     }
 
