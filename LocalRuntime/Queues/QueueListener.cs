@@ -208,8 +208,10 @@ internal sealed partial class QueueListener : IAsyncDisposable
     private async Task WaitForWorkAsync(CancellationToken stopping)
     {
         var delay = NextPollDelay();
+        DateTimeOffset? visibleAt = null;
         if (_store.IsSignalled && await _store.GetNextVisibleTimeAsync(QueueName, stopping).ConfigureAwait(false) is { } next)
         {
+            visibleAt = next;
             var untilVisible = next - _time.GetUtcNow();
             delay = untilVisible < delay ? untilVisible : delay;
         }
@@ -220,6 +222,13 @@ internal sealed partial class QueueListener : IAsyncDisposable
         }
 
         using var timeout = new CancellationTokenSource(delay, _time);
+
+        // The clock may have moved between reading it and registering the timeout: the wait would then start late.
+        if (visibleAt is { } due && _time.GetUtcNow() >= due)
+        {
+            return;
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
         try
         {
