@@ -57,15 +57,16 @@ public sealed class WorkQueue(IWorkerLeaseStore store, WorkerSettings settings, 
     /// <summary>
     /// Leases up to <paramref name="maxTasks"/> tasks for a worker, waiting up to <paramref name="wait"/> for work to
     /// come (woken by enqueues; re-checking every <see cref="WorkerSettings.LeaseRecheck"/> for other instances' work).
-    /// Null for a worker the store does not know (looked up only when the first look finds nothing, so a lease that
-    /// finds work is one store step).
+    /// Null for a worker the store does not know, also when it is deregistered while waiting; empty at once for a
+    /// draining one (looked up only when a look finds nothing, so a lease that finds work is one store step).
     /// </summary>
     public async Task<IReadOnlyList<ExternalTaskRecord>?> LeaseAsync(string workerId, int maxTasks, TimeSpan wait, CancellationToken cancellation)
     {
         await clock.EnsureRestoredAsync();
         var until = Now + wait;
         IReadOnlyCollection<string>? types = null; // any type until the worker's capabilities are read
-        for (var first = true; ; first = false)
+        var lookUpWorker = true;
+        while (true)
         {
             // Registered before looking, so an enqueue between the look and the wait still wakes this call.
             var waiter = signal.Register(types);
@@ -86,11 +87,18 @@ public sealed class WorkQueue(IWorkerLeaseStore store, WorkerSettings settings, 
                     return leased;
                 }
 
-                if (first)
+                // First, and after every wake that found nothing: a deregistration wakes everyone, and a worker
+                // that is gone (or draining) stops waiting at once instead of holding its long-poll to the end.
+                if (lookUpWorker)
                 {
                     if (await store.GetWorkerAsync(workerId, cancellation) is not { } worker)
                     {
                         return null;
+                    }
+
+                    if (worker.Status == WorkerStatus.Draining)
+                    {
+                        return leased;
                     }
 
                     types = worker.Capabilities;
@@ -102,7 +110,7 @@ public sealed class WorkQueue(IWorkerLeaseStore store, WorkerSettings settings, 
                 }
 
                 // Woken (or the re-check is due): the next turn looks, so this wake is not passed on.
-                await WorkSignal.WaitAsync(waiter, Min(until - Now, settings.LeaseRecheck), cancellation);
+                lookUpWorker = await WorkSignal.WaitAsync(waiter, Min(until - Now, settings.LeaseRecheck), cancellation);
                 passOn = false;
             }
             finally

@@ -117,6 +117,9 @@ public sealed class WorkerApi(WorkQueue queue, WorkerEvents journal)
         }
 
         await journal.RecordAsync(requeued.Select(t => (TaskEventKind.Requeued, t.WorkflowId, t.TaskId, t.Attempt, $"worker '{workerId}' deregistered holding the lease")), context.CancellationToken);
+
+        // Wakes every lease call: other workers for the re-queued tasks, and this worker's own, which then ends (404).
+        queue.Signal();
         return new NoContentResult();
     }
 

@@ -189,4 +189,39 @@ public sealed class WorkerApiTests(WorkerAppHost host) : IClassFixture<WorkerApp
         Assert.Equal(1, task.GetProperty("attempt").GetInt32());
         Assert.DoesNotContain(host.Logs.Matching("LeaseTasks"), l => l.Contains(" Error ", StringComparison.Ordinal) || l.Contains(" Warning ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Lease_WorkerDeregisteredWhileWaiting_LongPollEndsAt404AndItsTaskGoesToAnotherWorkerAtOnce()
+    {
+        await host.RegisterAsync("dereg-leaving", "\"dereg-type\"");
+        await host.RegisterAsync("dereg-staying", "\"dereg-type\"");
+        using (var submit = await host.PostAsync("/api/tasks", """{"task_id":"dereg-1","task_type":"dereg-type"}"""))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+        }
+
+        var held = Assert.Single(await host.LeaseAsync("dereg-leaving", 1, 5));
+        Assert.Equal("dereg-1", held.GetProperty("task_id").GetString());
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var waitingOwn = host.PostAsync("/api/workers/dereg-leaving/lease", """{"max_tasks":1,"wait_seconds":30}""");
+        var waitingOther = host.LeaseAsync("dereg-staying", 1, 30);
+        using (await host.Http.GetAsync("/api/workers"))
+        {
+            // One round trip, so both long-polls have reached the app before the worker leaves.
+        }
+
+        using (var leave = await host.Http.DeleteAsync("/api/workers/dereg-leaving"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, leave.StatusCode);
+        }
+
+        // Before, the leaving worker's own call held on to its full 30 s and the other one waited for its next re-check.
+        using var own = await waitingOwn.WaitAsync(TimeSpan.FromSeconds(15));
+        var other = await waitingOther.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(HttpStatusCode.NotFound, own.StatusCode);
+        var requeued = Assert.Single(other);
+        Assert.Equal("dereg-1", requeued.GetProperty("task_id").GetString());
+        Assert.Equal(2, requeued.GetProperty("attempt").GetInt32());
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), $"the long-polls ended after {started.Elapsed}");
+    }
 }
