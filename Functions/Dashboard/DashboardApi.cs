@@ -6,16 +6,18 @@ using Microsoft.DurableTask.Client;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Functions.Contracts;
 using ServerlessTasks.Functions.Http;
+using ServerlessTasks.Functions.Security;
 using ServerlessTasks.TaskIndex;
 
 namespace ServerlessTasks.Functions.Dashboard;
 
 /// <summary>
-/// The live dashboard: <c>GET /api/dashboard</c> (the page, behind the API's key), its static files, and the few reads the
-/// public API has no shape for (a filtered, paged list of workflows and tasks, a workflow's DAG and a summary of task counts).
-/// Everything else the page reads and does goes through the public API itself, so the dashboard can do nothing a client cannot.
+/// The live dashboard: <c>GET /api/dashboard</c> (the page), its static files, and the few reads the public API has no shape
+/// for (a filtered, paged list of workflows and tasks, a workflow's DAG, a summary of task counts, the session check).
+/// The page and its files are anonymous: they are this repository's code and hold no data. Everything the page reads and
+/// does goes through the keyed API with the key the page was given, so the dashboard can do nothing a client cannot.
 /// </summary>
-public sealed class DashboardApi(ITaskIndex index)
+public sealed class DashboardApi(ITaskIndex index, ITaskEventJournal journal, ApiKeyAuthenticator keys)
 {
     /// <summary>The most index rows one filtered task page reads before it answers with what it found (<c>truncated</c>).</summary>
     public const int MaxScannedRows = 20_000;
@@ -36,10 +38,13 @@ public sealed class DashboardApi(ITaskIndex index)
             .Select(t => new DashboardRoute(t.Route!, [.. (t.Methods ?? []).Select(m => m.ToUpperInvariant())]))
             .OrderBy(r => r.Route, StringComparer.Ordinal)]);
 
-    /// <summary><c>GET /api/dashboard</c>: the dashboard page (Function level, like the API it reads).</summary>
+    /// <summary>
+    /// <c>GET /api/dashboard</c>: the dashboard page. Anonymous, like its assets: a browser's navigation cannot send the
+    /// <c>x-api-key</c> header, so the page loads, asks for the key (kept in sessionStorage) and sends it on every read.
+    /// </summary>
     [Function(nameof(Dashboard))]
     public static IActionResult Dashboard(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard")] HttpRequest request)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard")] HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.HttpContext.Response.Headers["Content-Security-Policy"] = PagePolicy;
@@ -77,14 +82,40 @@ public sealed class DashboardApi(ITaskIndex index)
     }
 
     /// <summary>
+    /// <c>GET /api/dashboard/data/session</c>: whether the API wants an <c>x-api-key</c> and whether the one sent (if any) is
+    /// valid, with the client it names. Anonymous and always 200, so the page learns it must ask for a key without a
+    /// refused request (which the browser would log as an error); it reveals no more than a 401 from any keyed route would.
+    /// </summary>
+    [Function(nameof(DashboardSession))]
+    public IActionResult DashboardSession(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/data/session")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.HttpContext.Response.Headers.CacheControl = "no-store";
+        if (!keys.Enabled)
+        {
+            return ApiResults.Json(new DashboardSessionView(false, true, null, ApiKeyOptions.Header));
+        }
+
+        var identity = keys.Authenticate(request.Headers[ApiKeyOptions.Header].ToString());
+        return ApiResults.Json(new DashboardSessionView(true, identity is not null, identity?.Client, ApiKeyOptions.Header));
+    }
+
+    /// <summary>
     /// <c>GET /api/dashboard/data/capabilities</c>: the HTTP routes this build serves (read off its own functions), so the page
     /// shows the views whose endpoints exist (workers, pools, health, orders, rerun) and says "not available" for the rest
-    /// without probing them (a probe's 404 would be an error in the browser's console).
+    /// without probing them (a probe's 404 would be an error in the browser's console); and the journal's high-water mark,
+    /// where the page starts the event stream (its live figures are since it opened: it does not replay the whole journal).
     /// </summary>
     [Function(nameof(DashboardCapabilities))]
-    public static IActionResult DashboardCapabilities(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/data/capabilities")] HttpRequest request) =>
-        ApiResults.Json(new DashboardCapabilitiesView(Routes.Value));
+    public async Task<IActionResult> DashboardCapabilities(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard/data/capabilities")] HttpRequest request,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var mark = await journal.GetHighWaterMarkAsync(context.CancellationToken);
+        return ApiResults.Json(new DashboardCapabilitiesView(Routes.Value, mark?.ToString()));
+    }
 
     /// <summary>
     /// <c>GET /api/dashboard/data/summary</c>: tasks by status, from the task index's counts (one count per status, no scan).
@@ -332,9 +363,23 @@ public sealed class DashboardApi(ITaskIndex index)
     }
 }
 
-/// <summary>The HTTP routes the app serves.</summary>
+/// <summary>What the page needs to know about the API's keys.</summary>
+/// <param name="ApiKeyRequired">Whether the API wants a key (<c>Auth:ApiKeys</c> configured).</param>
+/// <param name="Authenticated">Whether the key sent is valid (always true when none is required).</param>
+/// <param name="Client">The client the key names, when valid.</param>
+/// <param name="Header">The header the key goes in.</param>
+public sealed record DashboardSessionView(
+    bool ApiKeyRequired,
+    bool Authenticated,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? Client,
+    string Header);
+
+/// <summary>The HTTP routes the app serves, and where the page's event stream starts.</summary>
 /// <param name="Routes">Each route template (under the route prefix) and its methods.</param>
-public sealed record DashboardCapabilitiesView(IReadOnlyList<DashboardRoute> Routes);
+/// <param name="StreamFrom">The journal's largest stamp when asked (the stream's <c>Last-Event-ID</c>); null when it is empty.</param>
+public sealed record DashboardCapabilitiesView(
+    IReadOnlyList<DashboardRoute> Routes,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? StreamFrom);
 
 /// <summary>One HTTP route.</summary>
 /// <param name="Route">Its template, e.g. <c>workflows/{id}</c>.</param>

@@ -8,10 +8,17 @@ namespace ServerlessTasks.Dashboard.Tests;
 /// <summary>
 /// The real app on our host (<see cref="AppHost"/>, Development mode: loopback callbacks allowed), a webhook receiver, and
 /// Debian's Chromium driven by Playwright, headless (<c>ST_CHROMIUM</c> overrides <c>/usr/bin/chromium</c>). Playwright's
-/// own browsers are never downloaded or used. One of each for the test class.
+/// own browsers are never downloaded or used. One of each for the test collection. The app has one pool, <c>dash</c>
+/// (capacity 4) over <c>approval</c> tasks, so the pools view has one in use.
 /// </summary>
-public sealed class DashboardFixture : AppHost
+public class DashboardFixture : AppHost
 {
+    /// <summary>The pool the fixture configures.</summary>
+    public const string Pool = "dash";
+
+    /// <summary>Its capacity.</summary>
+    public const int PoolCapacity = 4;
+
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -23,6 +30,16 @@ public sealed class DashboardFixture : AppHost
         Environment.GetEnvironmentVariable("ST_SCREENSHOTS") is { Length: > 0 } folder
             ? folder
             : Path.GetFullPath(Path.Combine(TestPaths.App, "..", "..", "..", "TestResults", "dashboard"))).FullName;
+
+    protected override IEnumerable<KeyValuePair<string, string>> WorkerSettings() =>
+    [
+        new($"Pools__{Pool}__Capacity", PoolCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new($"Pools__{Pool}__TaskTypes", "approval"),
+        .. ExtraSettings(),
+    ];
+
+    /// <summary>More app settings of a derived fixture.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> ExtraSettings() => [];
 
     public override async Task InitializeAsync()
     {
@@ -69,6 +86,7 @@ public sealed class DashboardFixture : AppHost
             }
         };
         page.PageError += (_, error) => dashboard.Errors.Add($"page: {error}");
+        page.Request += (_, request) => dashboard.Requests.Add(request);
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
         await page.GotoAsync(new Uri(BaseAddress, "/api/dashboard" + hash).ToString());
         return dashboard;
@@ -91,6 +109,9 @@ public sealed class DashboardPage(IBrowserContext context, IPage page) : IAsyncD
 
     public List<string> Errors { get; } = [];
 
+    /// <summary>Every request the page made, in order.</summary>
+    public List<IRequest> Requests { get; } = [];
+
     /// <summary>Saves a full-page screenshot as <c>{name}.png</c> in <see cref="DashboardFixture.ScreenshotFolder"/>.</summary>
     public Task ScreenshotAsync(string name) =>
         Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardFixture.ScreenshotFolder, name + ".png"), FullPage = true });
@@ -99,4 +120,12 @@ public sealed class DashboardPage(IBrowserContext context, IPage page) : IAsyncD
     public Task ReadyAsync(string path) => Page.Locator($"main[data-ready=\"{path}\"]").WaitForAsync();
 
     public async ValueTask DisposeAsync() => await context.CloseAsync();
+}
+
+/// <summary>The browser tests that share one app and one browser (<see cref="DashboardFixture"/>): they run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class DashboardCollection : ICollectionFixture<DashboardFixture>
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "Dashboard";
 }

@@ -10,7 +10,8 @@ namespace ServerlessTasks.Dashboard.Tests;
 /// path marked), its timeline in the events API's HLC order, cancel and dead-letter redrive from the UI, a 1,000-node DAG's
 /// render time. Every page must end with no console error and no uncaught exception; each test keeps a screenshot.
 /// </summary>
-public sealed class DashboardTests(DashboardFixture app, ITestOutputHelper output) : IClassFixture<DashboardFixture>
+[Collection(DashboardCollection.Name)]
+public sealed class DashboardTests(DashboardFixture app, ITestOutputHelper output)
 {
     [Fact]
     public async Task Overview_Loaded_ShowsCountsAndGoesLiveWithoutConsoleErrors()
@@ -116,14 +117,16 @@ public sealed class DashboardTests(DashboardFixture app, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task CancelButton_WaitingWorkflow_CancelsIt()
+    public async Task CancelButton_WaitingWorkflowEnterPressed_CancelsIt()
     {
         await app.SubmitAsync("""{"workflow_id": "cancel-ui-1", "tasks": [{"task_id": "wait", "task_type": "approval", "timeout": 600}, {"task_id": "after", "task_type": "echo", "payload": 1, "dependencies": ["wait"]}]}""");
         await app.WaitUntilAsync("cancel-ui-1", w => w.GetProperty("status").GetString() == "running");
         await using var dashboard = await app.OpenAsync("#/workflow/cancel-ui-1");
         await dashboard.ReadyAsync("/workflow/cancel-ui-1");
 
-        await dashboard.Page.GetByRole(AriaRole.Button, new() { Name = "Cancel workflow" }).ClickAsync();
+        // With the keyboard: focus the button, Enter (the confirm dialog is accepted by the fixture).
+        await dashboard.Page.GetByRole(AriaRole.Button, new() { Name = "Cancel workflow" }).FocusAsync();
+        await dashboard.Page.Keyboard.PressAsync("Enter");
 
         var workflow = await app.WaitForWorkflowAsync("cancel-ui-1");
         Assert.Equal("cancelled", workflow.GetProperty("status").GetString());

@@ -1,18 +1,21 @@
 // The dashboard: a hash router over a few views, each built from the public API (and the dashboard's own paged reads),
 // kept live by the server-sent event stream. Views: overview, workflows, tasks, one workflow (graph, timeline, details,
 // actions), dead letters, workers and pools, orders. Views whose endpoints this build lacks say so instead of failing.
+// When the API wants a key the page asks for it first (Sign in) and sends it on every request and on the stream.
 
-import { get, post, seg, streamUrl, ApiError } from './api.js';
+import { get, post, seg, openStream, setKey, clearKey, hasKey, ApiError } from './api.js';
 import { drawGraph, attemptsOf, drawGantt } from './graph.js';
 
 const main = document.getElementById('main');
 const live = document.getElementById('live');
 const toast = document.getElementById('toast');
+const sessionBox = document.getElementById('session');
 const TASK_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'skipped'];
 const WORKFLOW_STATUSES = ['pending', 'running', 'suspended', 'completed', 'failed'];
 
 let capabilities = null;
 let cleanup = [];
+let booted = false;
 
 // ---- helpers ------------------------------------------------------------------------------------------------------
 
@@ -38,8 +41,11 @@ function say(message, error = false) {
 const time = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 const badge = (status) => h('span', { class: `badge st-${status}`, text: status });
 
+// Route templates compared without their parameter names (workflows/{id}/tasks/{taskId}/rerun = .../{task_id}/rerun).
+const shape = (route) => route.replace(/\{[^}]*\}/g, '{}');
+
 function has(route, method = 'GET') {
-  return !!capabilities && capabilities.routes.some((r) => r.route === route && r.methods.includes(method));
+  return !!capabilities && capabilities.routes.some((r) => shape(r.route) === shape(route) && r.methods.includes(method));
 }
 
 function unavailable(what, route) {
@@ -87,16 +93,22 @@ const listeners = new Set();
 const recent = [];
 const counters = { completed: [], failed: 0, retried: 0, latencies: [] };
 const starts = new Map();
-let source = null;
+let stream = null;
 
 function connect() {
-  source = new EventSource(streamUrl());
-  source.addEventListener('open', () => { live.textContent = 'live'; live.className = 'live on'; });
-  source.addEventListener('error', () => { live.textContent = 'reconnecting…'; live.className = 'live'; });
-  source.addEventListener('task', (message) => {
-    const e = JSON.parse(message.data);
-    track(e);
-    for (const l of listeners) l(e);
+  stream = openStream({
+    from: capabilities.stream_from,
+    onEvent: (type, data) => {
+      if (type !== 'task') return;
+      const e = JSON.parse(data);
+      track(e);
+      for (const l of listeners) l(e);
+    },
+    onState: (state) => {
+      if (state === 'open') { live.textContent = 'live'; live.className = 'live on'; }
+      else if (state === 'refused') signIn('The API refused the key on the event stream; enter it again.');
+      else { live.textContent = 'reconnecting…'; live.className = 'live'; }
+    },
   });
 }
 
@@ -181,7 +193,21 @@ async function overview() {
       health.append(h('p', {}, badge(report.status)), h('ul', {}, (report.reasons || []).map((r) => h('li', { text: typeof r === 'string' ? r : JSON.stringify(r) }))));
     } catch (err) { health.append(h('p', { class: 'note', text: `Health unavailable: ${err.message}` })); }
   } else health.append(unavailable('Health', 'health'));
-  fleet.append(await workersSummary());
+  fleet.append(await workersSummary(), await poolsSummary());
+}
+
+async function poolsSummary() {
+  if (!has('pools')) return unavailable('Pools', 'pools');
+  try {
+    const { pools } = await get('pools');
+    if (!pools.length) return h('p', { class: 'note', text: 'No pools configured.' });
+    return h('dl', { class: 'stats', id: 'pool-summary' }, pools.flatMap((p) => {
+      const held = p.shards.reduce((a, s) => a + s.held, 0);
+      const waiting = p.shards.reduce((a, s) => a + s.waiting, 0);
+      const open = p.shards.filter((s) => s.breaker !== 'closed').map((s) => `${s.key} ${s.breaker}`);
+      return [h('dt', { text: `pool ${p.name}` }), h('dd', { 'data-pool': p.name, text: `${held} / ${p.max_capacity} slots held (${Math.round((100 * held) / Math.max(1, p.max_capacity))}%), ${waiting} waiting, breaker ${open.length ? open.join(', ') : 'closed'}` })];
+    }));
+  } catch (err) { return h('p', { class: 'note', text: `Pools unavailable: ${err.message}` }); }
 }
 
 async function workersSummary() {
@@ -235,7 +261,8 @@ async function tasks() {
   form.addEventListener('submit', (e) => { e.preventDefault(); navigate('/tasks', Object.fromEntries(new FormData(form))); });
   const body = h('tbody');
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
-  view('Tasks', form, table('Tasks, oldest first', ['task', 'workflow', 'type', 'status', 'priority', 'attempts', 'created'], [body]), pager);
+  const canRedrive = has('tasks/{task_id}/redrive', 'POST');
+  view('Tasks', form, table('Tasks, oldest first', ['task', 'workflow', 'type', 'status', 'priority', 'attempts', 'created', ...(canRedrive ? ['action'] : [])], [body]), pager);
   const limit = 50;
   const offset = Number(params.get('offset') || 0);
   const q = new URLSearchParams(params);
@@ -245,12 +272,26 @@ async function tasks() {
   body.replaceChildren(...page.items.map((t) => h('tr', {},
     h('td', { text: t.task_id }), h('td', {}, h('a', { href: `#/workflow/${seg(t.workflow_id)}?task=${seg(t.task_id)}`, text: t.workflow_id })),
     h('td', { text: t.task_type }), h('td', {}, badge(t.status)), h('td', { text: String(t.priority) }),
-    h('td', { text: String(t.attempts) }), h('td', { text: time(t.created_at) }))));
-  if (!page.items.length) body.append(h('tr', {}, h('td', { colspan: '7', text: 'No tasks on this page.' })));
+    h('td', { text: String(t.attempts) }), h('td', { text: time(t.created_at) }),
+    canRedrive ? h('td', {}, standalone(t) && t.status === 'failed'
+      ? h('button', { type: 'button', class: 'redrive', 'aria-label': `Redrive task ${t.task_id}`, onclick: () => redriveTask(t.task_id) }, 'Redrive')
+      : '') : null)));
+  if (!page.items.length) body.append(h('tr', {}, h('td', { colspan: canRedrive ? '8' : '7', text: 'No tasks on this page.' })));
   const p = Object.fromEntries(params);
   if (offset > 0) pager.append(h('a', { href: '#', onclick: (e) => { e.preventDefault(); navigate('/tasks', { ...p, offset: Math.max(0, offset - limit) }); }, text: '← Previous' }));
   pager.append(h('span', { text: ` ${page.total ? offset + 1 : 0}–${offset + page.items.length} of ${page.total}${page.truncated ? '+ (scan limit reached)' : ''} ` }));
   if (offset + limit < page.total) pager.append(h('a', { href: '#', rel: 'next', onclick: (e) => { e.preventDefault(); navigate('/tasks', { ...p, offset: offset + limit }); }, text: 'Next →' }));
+}
+
+// A task submitted on its own (POST /api/tasks) runs as the instance task:{task_id}; only those have /tasks/{id}/redrive.
+const standalone = (t) => t.workflow_id === `task:${t.task_id}`;
+
+async function redriveTask(taskId) {
+  try {
+    await post(`tasks/${seg(taskId)}/redrive`);
+    say(`Task ${taskId} redriven.`);
+    await route();
+  } catch (err) { say(err instanceof ApiError ? `${err.status}: ${err.message}` : err.message, true); }
 }
 
 async function workflow(id) {
@@ -299,9 +340,12 @@ async function workflow(id) {
       ['result', h('pre', { text: t.result === null || t.result === undefined ? '—' : JSON.stringify(t.result, null, 2) })],
       ['error', t.error ?? '—'],
     ];
-    const rerun = has('workflows/{id}/tasks/{taskId}/rerun', 'POST')
-      ? h('button', { type: 'button', id: 'rerun', onclick: () => act(() => post(`workflows/${seg(id)}/tasks/${seg(taskId)}/rerun`), `Rerun from ${taskId} requested.`) }, t.status === 'failed' ? 'Retry this task' : 'Rerun from this task')
-      : h('p', { class: 'note', text: 'Retry / rerun from a task: not available on this server yet (no /api/workflows/{id}/tasks/{task_id}/rerun endpoint).' });
+    // The API reruns a failed or cancelled task and its skipped dependents; completed tasks keep their results.
+    const rerun = !has('workflows/{id}/tasks/{task_id}/rerun', 'POST')
+      ? h('p', { class: 'note', text: 'Retry / rerun from a task: not available on this server yet (no /api/workflows/{id}/tasks/{task_id}/rerun endpoint).' })
+      : ['failed', 'cancelled'].includes(t.status)
+        ? h('button', { type: 'button', id: 'rerun', onclick: () => act(() => post(`workflows/${seg(id)}/tasks/${seg(taskId)}/rerun`), `Rerun from ${taskId} requested.`) }, t.status === 'failed' ? `Retry ${taskId} and rerun its dependents` : `Rerun from ${taskId}`)
+        : h('p', { class: 'note', text: `Rerun applies to a failed or cancelled task (this one is ${t.status}).` });
     let payload = '—';
     try { payload = JSON.stringify((await get(`tasks/${seg(taskId)}/events?workflow_id=${seg(id)}`)).events.map((e) => `${e.hlc} ${e.kind} #${e.attempt}`), null, 1); } catch { /* events are optional here */ }
     details.replaceChildren(h('h3', { id: 'h-details', text: `Task ${taskId}` }),
@@ -385,26 +429,53 @@ async function deadLetters() {
 }
 
 async function workers() {
-  const pools = has('pools') ? await get('pools').catch((err) => ({ error: err.message })) : null;
   const section = h('section', { 'aria-labelledby': 'h-workers' }, h('h3', { id: 'h-workers', text: 'Workers' }));
-  view('Workers and pools', section,
-    h('section', { 'aria-labelledby': 'h-pools' }, h('h3', { id: 'h-pools', text: 'Pools' }),
-      pools === null ? unavailable('Pools', 'pools') : pools.error ? h('p', { class: 'note', text: pools.error })
-        : h('pre', { text: JSON.stringify(pools, null, 2) })));
-  if (!has('workers')) { section.append(unavailable('Workers', 'workers')); return; }
-  const list = await get('workers');
-  const items = Array.isArray(list) ? list : list.items || [];
-  section.append(table('Registered workers', ['worker', 'status', 'capabilities', 'tasks', 'last heartbeat'], [h('tbody', {}, items.map((w) => h('tr', {},
-    h('td', { text: w.worker_id }), h('td', {}, badge(w.status)), h('td', { text: (w.capabilities || []).join(', ') }),
-    h('td', { text: `${w.current_tasks ?? 0} / ${w.max_concurrent_tasks ?? '?'}` }), h('td', { text: time(w.last_heartbeat_at) }))))]));
+  const poolSection = h('section', { 'aria-labelledby': 'h-pools' }, h('h3', { id: 'h-pools', text: 'Pools' }));
+  view('Workers and pools', section, poolSection);
+  if (!has('workers')) section.append(unavailable('Workers', 'workers'));
+  else {
+    const list = await get('workers');
+    const items = Array.isArray(list) ? list : list.items || [];
+    section.append(table(`Registered workers (${items.length})`, ['worker', 'status', 'capabilities', 'tasks', 'last heartbeat'], [h('tbody', { id: 'workers' },
+      items.length ? items.map((w) => h('tr', { 'data-worker-id': w.worker_id },
+        h('td', { class: 'c-id' }, h('code', { text: w.worker_id })), h('td', { class: 'c-status' }, badge(w.status)),
+        h('td', { class: 'c-capabilities', text: (w.capabilities || []).join(', ') }),
+        h('td', { class: 'c-tasks', text: `${w.current_tasks ?? 0} / ${w.max_concurrent_tasks ?? '?'}` }),
+        h('td', { class: 'c-heartbeat', text: time(w.last_heartbeat_at) })))
+        : [h('tr', {}, h('td', { colspan: '5', text: 'No workers registered.' }))])]));
+  }
+  if (!has('pools')) { poolSection.append(unavailable('Pools', 'pools')); return; }
+  const { pools } = await get('pools');
+  if (!pools.length) { poolSection.append(h('p', { class: 'note', text: 'No pools configured (Pools:<name>:Capacity).' })); return; }
+  for (const pool of pools) {
+    poolSection.append(h('h4', { text: `${pool.name}: capacity ${pool.max_capacity}, policy ${pool.policy}, task types ${pool.task_types.join(', ')}` }),
+      table(`Shards of pool ${pool.name}`, ['shard', 'held', 'waiting', 'capacity now', 'breaker', 'grants', 'successes', 'failures', 'expired'],
+        [h('tbody', { 'data-pool': pool.name }, pool.shards.map((sh) => h('tr', { 'data-shard': sh.key },
+          h('td', { class: 'c-key' }, h('code', { text: sh.key })), h('td', { class: 'c-held', text: `${sh.held} / ${sh.max_capacity}` }),
+          h('td', { class: 'c-waiting', text: String(sh.waiting) }), h('td', { class: 'c-capacity', text: String(sh.capacity) }),
+          h('td', { class: 'c-breaker' }, badge(sh.breaker)), h('td', { class: 'c-grants', text: String(sh.grants) }),
+          h('td', { class: 'c-successes', text: String(sh.successes) }), h('td', { class: 'c-failures', text: String(sh.failures) }),
+          h('td', { class: 'c-expired', text: String(sh.expired) }))))]));
+  }
 }
 
 async function orders() {
   if (!has('orders')) { view('Orders', unavailable('Orders', 'orders')); return; }
-  const list = await get('orders');
-  const items = Array.isArray(list) ? list : list.items || [];
-  view('Orders', table('Orders', ['order', 'status', 'customer', 'amount'], [h('tbody', {}, items.map((o) => h('tr', {},
-    h('td', { text: o.order_id }), h('td', {}, badge(o.status ?? 'pending')), h('td', { text: o.customer?.id ?? '—' }), h('td', { text: `${o.amount ?? ''} ${o.currency ?? ''}` }))))]));
+  const { params } = query();
+  const limit = 100;
+  const offset = Number(params.get('offset') || 0);
+  const page = await get(`orders?limit=${limit}&offset=${offset}`);
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
+  view('Orders', table(`Orders, oldest first (${page.total})`, ['order', 'status', 'tier', 'customer', 'amount', 'retries', 'accepted', 'duration'],
+    [h('tbody', { id: 'orders' }, page.items.length ? page.items.map((o) => h('tr', { 'data-order-id': o.order_id },
+      h('td', { class: 'c-id' }, h('a', { href: `#/workflow/${seg(o.workflow_id)}`, text: o.order_id })), h('td', { class: 'c-status' }, badge(o.status)),
+      h('td', { class: 'c-tier', text: o.tier }), h('td', { class: 'c-customer', text: o.customer_id }),
+      h('td', { class: 'c-amount', text: `${o.amount} ${o.currency}` }), h('td', { class: 'c-retries', text: String(o.retries) }),
+      h('td', { class: 'c-accepted', text: time(o.accepted_at) }),
+      h('td', { class: 'c-duration', text: o.duration_ms === null || o.duration_ms === undefined ? 'running' : `${Math.round(o.duration_ms)} ms` })))
+      : [h('tr', {}, h('td', { colspan: '8', text: 'No orders.' }))])]), pager);
+  if (offset > 0) pager.append(h('a', { href: `#/orders?offset=${Math.max(0, offset - limit)}`, text: '← Previous' }));
+  if (offset + limit < page.total) pager.append(h('a', { href: `#/orders?offset=${offset + limit}`, rel: 'next', text: 'Next →' }));
 }
 
 // ---- router ----------------------------------------------------------------------------------------------------------
@@ -427,16 +498,64 @@ async function route() {
     else if (path === '/orders') await orders();
     else view('Not found', h('p', { text: `No view ${path}.` }));
   } catch (err) {
+    if (err instanceof ApiError && err.status === 401) { signIn('The API refused the key; enter it again.'); return; }
     view('Error', h('p', { class: 'error-text', role: 'alert', text: err instanceof ApiError ? `${err.status}: ${err.message}` : err.message }));
   }
   main.setAttribute('data-ready', path);
 }
 
-async function start() {
+// ---- the API key -----------------------------------------------------------------------------------------------------
+
+function signIn(message) {
+  booted = false;
+  if (stream) { stream.close(); stream = null; }
+  for (const c of cleanup) c();
+  cleanup = [];
+  clearKey();
+  sessionBox.replaceChildren();
+  live.textContent = 'signed out'; live.className = 'live';
+  const input = h('input', { type: 'password', name: 'api_key', autocomplete: 'off', spellcheck: 'false', required: true });
+  const note = h('p', { id: 'sign-in-error', class: 'error-text', role: 'alert' }, message || '');
+  const form = h('form', { id: 'sign-in', 'aria-label': 'Sign in' },
+    h('p', { text: 'This API wants a key. The page keeps it in this tab only (sessionStorage, gone when the tab closes) and sends it in the x-api-key header on every request.' }),
+    field('API key', input), h('button', { type: 'submit', text: 'Sign in' }), note);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    setKey(input.value.trim());
+    let session;
+    try { session = await get('dashboard/data/session'); } catch (err) { note.textContent = err.message; return; }
+    if (!session.authenticated) { clearKey(); note.textContent = 'That key was refused.'; input.select(); return; }
+    await boot(session);
+  });
+  view('Sign in', form);
+  main.setAttribute('data-ready', '/sign-in');
+  input.focus();
+}
+
+function showSession(session) {
+  if (!session.api_key_required) { sessionBox.replaceChildren(); return; }
+  sessionBox.replaceChildren(h('span', { id: 'client', text: `Signed in as ${session.client}` }), ' ',
+    h('button', { type: 'button', id: 'sign-out', class: 'quiet', onclick: () => signIn('Signed out.') }, 'Sign out'));
+}
+
+async function boot(session) {
+  showSession(session);
   try { capabilities = await get('dashboard/data/capabilities'); } catch { capabilities = { routes: [] }; }
   connect();
-  window.addEventListener('hashchange', route);
+  booted = true;
   await route();
+}
+
+async function start() {
+  window.addEventListener('hashchange', () => { if (booted) route(); });
+  let session;
+  try { session = await get('dashboard/data/session'); } catch (err) {
+    view('Error', h('p', { class: 'error-text', role: 'alert', text: `The API did not answer: ${err.message}` }));
+    main.setAttribute('data-ready', '/error');
+    return;
+  }
+  if (session.api_key_required && !session.authenticated) { signIn(hasKey() ? 'The key kept for this tab was refused; enter it again.' : ''); return; }
+  await boot(session);
 }
 
 start();
