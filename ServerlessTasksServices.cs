@@ -12,6 +12,7 @@ using ServerlessTasks.Functions.Security;
 using ServerlessTasks.TableStorage;
 using ServerlessTasks.TaskIndex;
 using ServerlessTasks.TaskIndex.Tables;
+using ServerlessTasks.TaskIndex.Tenants;
 using ServerlessTasks.Webhooks;
 using ServerlessTasks.Webhooks.Tables;
 
@@ -56,6 +57,26 @@ public static class ServerlessTasksServices
         initialize(store).GetAwaiter().GetResult();
         return store;
     }
+
+    /// <summary>
+    /// The tenant directory (who owns which instance, worker and schedule), on the same provider as the task index:
+    /// <c>sqlite</c> (file <c>tenants.db</c> beside the task index), <c>tables</c> (table <c>{TaskIndex:TablePrefix}Tenants</c>)
+    /// or <c>memory</c>.
+    /// </summary>
+    public static ITenantDirectory CreateTenantDirectory(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return StoreProvider(configuration) switch
+        {
+            "memory" => new InMemoryTenantDirectory(),
+            "sqlite" => new SqliteTenantDirectory(BesideTaskIndex(configuration, "tenants.db")),
+            _ => Initialized(new TableTenantDirectory(TablesService(configuration), TablePrefix(configuration)), d => d.InitializeAsync()),
+        };
+    }
+
+    /// <summary>A file in the task index's folder.</summary>
+    private static string BesideTaskIndex(IConfiguration configuration, string file) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configuration["TaskIndex:Path"] ?? Path.Combine(".data", "tasks.db")))!, file);
 
     /// <summary>
     /// The callback store (deliveries, dead letters, disabled endpoints), on the same provider as the task index:
@@ -119,6 +140,7 @@ public static class ServerlessTasksServices
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundAddressGuard>().CreateHandler())
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // per-task timeouts apply
         services.TryAddSingleton<ITaskIndex>(_ => CreateTaskIndex(configuration));
+        services.TryAddSingleton<ITenantDirectory>(_ => CreateTenantDirectory(configuration));
         services.AddApiSecurity(configuration);
         AddTaskEvents(services, configuration);
         ServerlessTasks.Functions.Workers.WorkerServices.AddExternalWorkers(services, configuration); // external workers, proctor, health

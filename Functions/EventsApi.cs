@@ -94,6 +94,8 @@ public sealed class EventsApi(ITaskEventJournal journal, TimeProvider time, ICon
         var settle = Setting("Events:StreamSettle", TimeSpan.FromSeconds(1));
         var keepAlive = Setting("Events:KeepAlive", TimeSpan.FromSeconds(15));
         var poll = Setting("Events:StreamPoll", TimeSpan.FromMilliseconds(200));
+        // A tenant's key streams its own workflows' events alone (the set is read again when an unknown workflow appears).
+        var owned = await Security.TenantScope.OwnedAsync(request.HttpContext, TenantResource.Instance, context.CancellationToken);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted, context.CancellationToken);
         var response = request.HttpContext.Response;
         response.StatusCode = 200;
@@ -119,10 +121,15 @@ public sealed class EventsApi(ITaskEventJournal journal, TimeProvider time, ICon
                 var settledMs = HlcRulesPhysical(time.GetUtcNow() - settle);
                 var upTo = HlcTimestamp.FromPacked((ulong)(settledMs + 1) << 16); // every stamp of a settled millisecond
                 var events = await journal.ReadAfterAsync(cursor, upTo, workflowId, PageSize, stop.Token);
+                if (owned is not null && events.Any(e => !owned.Contains(e.WorkflowId)))
+                {
+                    owned = await Security.TenantScope.OwnedAsync(request.HttpContext, TenantResource.Instance, stop.Token);
+                }
+
                 if (events.Count > 0)
                 {
                     var text = new StringBuilder();
-                    foreach (var e in events)
+                    foreach (var e in events.Where(e => owned is null || owned.Contains(e.WorkflowId)))
                     {
                         text.Append("id: ").Append(e.Hlc.ToString()).Append("\nevent: task\ndata: ")
                             .Append(JsonSerializer.Serialize(TaskEventView.From(e), ApiJson.Options)).Append("\n\n");

@@ -38,7 +38,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
         }
 
         var task = string.IsNullOrEmpty(submitted!.TaskId) ? submitted with { TaskId = Guid.NewGuid().ToString("N") } : submitted;
-        var invalid = await ValidateAsync(task, client, context.CancellationToken)
+        var invalid = await ValidateAsync(task, client, request.HttpContext, context.CancellationToken)
             ?? await CallbackProblems.CheckAsync(outbound, null, [task], context.CancellationToken);
         if (invalid is not null)
         {
@@ -122,7 +122,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
 
         var page = request.Query["workflow_id"].FirstOrDefault() is { Length: > 0 } workflowId
             ? await ListWorkflowTasksAsync(workflowId, status, limit, offset, context.CancellationToken)
-            : await ListSingleTasksAsync(status, limit, offset, context.CancellationToken);
+            : await ListSingleTasksAsync(status, limit, offset, await Security.TenantScope.OwnedAsync(request.HttpContext, TenantResource.Instance, context.CancellationToken), context.CancellationToken);
         return ApiResults.Json(new TaskPage([.. page.Items.Select(TaskView.From)], page.Total, limit, offset));
     }
 
@@ -137,7 +137,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
     /// ids that <c>GET /api/tasks/{task_id}</c> could not serve. The index has no filter by kind, so this reads it in
     /// pages (cost linear in all tasks; fine for the embedded index, a filtered query is the better fix at scale).
     /// </summary>
-    private async Task<TaskIndexPage> ListSingleTasksAsync(WorkflowTaskStatus? status, int limit, int offset, CancellationToken cancellation)
+    private async Task<TaskIndexPage> ListSingleTasksAsync(WorkflowTaskStatus? status, int limit, int offset, IReadOnlySet<string>? owned, CancellationToken cancellation)
     {
         const int ScanPage = 1000;
         var items = new List<TaskIndexEntry>(limit);
@@ -145,7 +145,8 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
         for (var position = 0; ; position += ScanPage)
         {
             var page = await index.ListAsync(status, ScanPage, position, cancellation);
-            foreach (var entry in page.Items.Where(e => e.WorkflowId == TaskIndexEntry.SingleTaskWorkflowId(e.TaskId)))
+            // A tenant's key lists its own tasks alone, filtered before the page is cut.
+            foreach (var entry in page.Items.Where(e => e.WorkflowId == TaskIndexEntry.SingleTaskWorkflowId(e.TaskId) && (owned is null || owned.Contains(e.WorkflowId))))
             {
                 if (total >= offset && items.Count < limit)
                 {
@@ -187,7 +188,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
         return new AcceptedResult();
     }
 
-    private async Task<IActionResult?> ValidateAsync(TaskSpec task, DurableTaskClient client, CancellationToken cancellation)
+    private async Task<IActionResult?> ValidateAsync(TaskSpec task, DurableTaskClient client, HttpContext http, CancellationToken cancellation)
     {
         var problems = _validator.ValidateTask(task, time.GetUtcNow()).Problems.ToList();
         // Any task type that is not built in is valid: it waits for an external worker offering it (TaskTypes.IsExternal).
@@ -199,7 +200,11 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
                 // The index learns of a task only once its orchestration runs: a dependency accepted a moment ago
                 // is known by its orchestration instance alone.
                 var instanceId = TaskIndexEntry.SingleTaskWorkflowId(dependency);
-                if (await index.GetAsync(instanceId, dependency, cancellation) is null
+                if (await Security.TenantScope.IsForeignAsync(http, TenantResource.Instance, instanceId, cancellation)) // another tenant's task is unknown to this one
+                {
+                    unknown.Add(dependency);
+                }
+                else if (await index.GetAsync(instanceId, dependency, cancellation) is null
                     && await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellation) is null)
                 {
                     unknown.Add(dependency);

@@ -75,6 +75,9 @@ public sealed record ExternalTaskRecord
     /// <summary>How often it was re-queued after a lost lease.</summary>
     public int Requeues { get; init; }
 
+    /// <summary>The tenant that owns its workflow, or null: only that tenant's workers (or workers without one) lease it.</summary>
+    public string? Tenant { get; init; }
+
     /// <summary>What the priority policy sees of it.</summary>
     public QueuedTask AsQueued() => new(TaskId, TaskType, Priority, Deadline, EnqueuedAt, Sequence);
 }

@@ -16,11 +16,14 @@ namespace ServerlessTasks.TaskIndex;
 public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
 {
     private const string TaskColumns =
-        "workflow_id, task_id, instance_id, run_attempt, attempt, task_type, payload, priority, deadline, enqueued_at, seq, lane, lane_tier, lane_score, lane_secondary, state, worker_id, lease_token, leased_at, lease_expires_at, leased_hlc, outcome, finished_at, requeues";
+        "workflow_id, task_id, instance_id, run_attempt, attempt, task_type, payload, priority, deadline, enqueued_at, seq, lane, lane_tier, lane_score, lane_secondary, state, worker_id, lease_token, leased_at, lease_expires_at, leased_hlc, outcome, finished_at, requeues, tenant";
 
     private const string WorkerColumns =
         "w.worker_id, w.capabilities, w.max_concurrent, w.status, w.reported, w.registered_at, w.last_heartbeat, w.dead_at, w.system_info, " +
-        "(SELECT COUNT(*) FROM external_tasks t WHERE t.worker_id = w.worker_id AND t.state = 1)";
+        "(SELECT COUNT(*) FROM external_tasks t WHERE t.worker_id = w.worker_id AND t.state = 1), w.tenant";
+
+    // Tasks a worker may lease: its tenant's alone when it has one ($tenant NULL matches every task).
+    private const string TenantFilter = " AND ($tenant IS NULL OR tenant = $tenant)";
 
     // How stale a worker's last heartbeat may be before a lease call writes it again (far below any DeadAfter).
     private static readonly TimeSpan HeartbeatTouch = TimeSpan.FromSeconds(1);
@@ -55,11 +58,11 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
         {
             var existing = ReadWorker(connection, registration.WorkerId);
             Execute(connection, """
-                INSERT INTO workers (worker_id, capabilities, max_concurrent, status, reported, registered_at, last_heartbeat, dead_at, system_info)
-                VALUES ($id, $caps, $max, 0, 0, $now, $now, NULL, NULL)
+                INSERT INTO workers (worker_id, capabilities, max_concurrent, status, reported, registered_at, last_heartbeat, dead_at, system_info, tenant)
+                VALUES ($id, $caps, $max, 0, 0, $now, $now, NULL, NULL, $tenant)
                 ON CONFLICT (worker_id) DO UPDATE SET capabilities = $caps, max_concurrent = $max, status = 0, last_heartbeat = $now, dead_at = NULL
                 """,
-                ("$id", registration.WorkerId), ("$caps", JsonSerializer.Serialize(registration.Capabilities)), ("$max", registration.MaxConcurrentTasks), ("$now", now.UtcTicks));
+                ("$id", registration.WorkerId), ("$caps", JsonSerializer.Serialize(registration.Capabilities)), ("$max", registration.MaxConcurrentTasks), ("$now", now.UtcTicks), ("$tenant", registration.Tenant));
             return (ReadWorker(connection, registration.WorkerId)!, existing is null);
         }, cancellation);
     }
@@ -173,7 +176,8 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
                 long? lane = long.MinValue;
                 while (true)
                 {
-                    using var next = Command(connection, "SELECT MIN(lane) FROM external_tasks WHERE state = 0 AND task_type = $t AND lane > $l", ("$t", type), ("$l", lane));
+                    // A worker of a tenant sees only that tenant's tasks; a worker without one sees every task.
+                    using var next = Command(connection, $"SELECT MIN(lane) FROM external_tasks WHERE state = 0 AND task_type = $t AND lane > $l{TenantFilter}", ("$t", type), ("$l", lane), ("$tenant", worker.Tenant));
                     var found = next.ExecuteScalar();
                     if (found is null or DBNull)
                     {
@@ -182,9 +186,9 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
 
                     lane = Convert.ToInt64(found, CultureInfo.InvariantCulture);
                     candidates.AddRange(ReadTasks(Command(connection, $"""
-                        SELECT {TaskColumns} FROM external_tasks WHERE state = 0 AND task_type = $t AND lane = $l
+                        SELECT {TaskColumns} FROM external_tasks WHERE state = 0 AND task_type = $t AND lane = $l{TenantFilter}
                         ORDER BY lane_tier DESC, lane_score DESC, lane_secondary DESC, seq LIMIT $n
-                        """, ("$t", type), ("$l", lane), ("$n", free))));
+                        """, ("$t", type), ("$l", lane), ("$n", free), ("$tenant", worker.Tenant))));
                 }
             }
 
@@ -402,20 +406,32 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
             PRAGMA synchronous = NORMAL;
             CREATE TABLE IF NOT EXISTS workers (
               worker_id TEXT NOT NULL PRIMARY KEY, capabilities TEXT NOT NULL, max_concurrent INTEGER NOT NULL, status INTEGER NOT NULL,
-              reported INTEGER NOT NULL, registered_at INTEGER NOT NULL, last_heartbeat INTEGER NOT NULL, dead_at INTEGER, system_info TEXT);
+              reported INTEGER NOT NULL, registered_at INTEGER NOT NULL, last_heartbeat INTEGER NOT NULL, dead_at INTEGER, system_info TEXT, tenant TEXT);
             CREATE TABLE IF NOT EXISTS external_tasks (
               workflow_id TEXT NOT NULL, task_id TEXT NOT NULL, instance_id TEXT NOT NULL, run_attempt INTEGER NOT NULL, attempt INTEGER NOT NULL,
               task_type TEXT NOT NULL, payload TEXT, priority INTEGER NOT NULL, deadline INTEGER, enqueued_at INTEGER NOT NULL, seq INTEGER NOT NULL,
               lane INTEGER NOT NULL, lane_tier INTEGER NOT NULL, lane_score REAL NOT NULL, lane_secondary REAL NOT NULL, state INTEGER NOT NULL,
               worker_id TEXT, lease_token TEXT, leased_at INTEGER, lease_expires_at INTEGER, leased_hlc TEXT, outcome TEXT, finished_at INTEGER,
-              requeues INTEGER NOT NULL, PRIMARY KEY (workflow_id, task_id));
+              requeues INTEGER NOT NULL, tenant TEXT, PRIMARY KEY (workflow_id, task_id));
             CREATE INDEX IF NOT EXISTS external_queue ON external_tasks (state, task_type, lane, lane_tier DESC, lane_score DESC, lane_secondary DESC, seq);
             CREATE UNIQUE INDEX IF NOT EXISTS external_by_token ON external_tasks (lease_token) WHERE lease_token IS NOT NULL;
             CREATE INDEX IF NOT EXISTS external_by_worker ON external_tasks (worker_id, state);
             CREATE INDEX IF NOT EXISTS external_by_state ON external_tasks (state, seq);
             """);
+        // Stores written before tenants existed gain the column (NULL: no tenant, as they were).
+        AddColumnIfMissing(connection, "workers", "tenant", "TEXT");
+        AddColumnIfMissing(connection, "external_tasks", "tenant", "TEXT");
         using var max = Command(connection, "SELECT COALESCE(MAX(seq), 0) FROM external_tasks");
         _sequence = Convert.ToInt64(max.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string type)
+    {
+        using var info = Command(connection, $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = $c", ("$c", column));
+        if (Convert.ToInt64(info.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {type}");
+        }
     }
 
     private static WorkerRecord? ReadWorker(SqliteConnection connection, string workerId) =>
@@ -441,6 +457,7 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
                     DeadAt = r.IsDBNull(7) ? null : new DateTimeOffset(r.GetInt64(7), TimeSpan.Zero),
                     SystemInfo = r.IsDBNull(8) ? null : r.GetString(8),
                     LeasedTasks = r.GetInt32(9),
+                    Tenant = r.IsDBNull(10) ? null : r.GetString(10),
                 });
             }
 
@@ -483,6 +500,7 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
                     Outcome = r.IsDBNull(21) ? null : r.GetString(21),
                     FinishedAt = Time(r, 22),
                     Requeues = r.GetInt32(23),
+                    Tenant = r.IsDBNull(24) ? null : r.GetString(24),
                 });
             }
 
@@ -495,11 +513,11 @@ public sealed class SqliteWorkerLeaseStore : IWorkerLeaseStore, IAsyncDisposable
     private static void WriteTask(SqliteConnection connection, ExternalTaskRecord t) =>
         Execute(connection, $"""
             INSERT OR REPLACE INTO external_tasks ({TaskColumns})
-            VALUES ($wf, $t, $inst, $ra, $a, $type, $payload, $p, $dl, $enq, $seq, $lane, $tier, $score, $sec, $state, $worker, $token, $leased, $exp, $hlc, $outcome, $fin, $rq)
+            VALUES ($wf, $t, $inst, $ra, $a, $type, $payload, $p, $dl, $enq, $seq, $lane, $tier, $score, $sec, $state, $worker, $token, $leased, $exp, $hlc, $outcome, $fin, $rq, $tenant)
             """,
             ("$wf", t.WorkflowId), ("$t", t.TaskId), ("$inst", t.InstanceId), ("$ra", t.RunAttempt), ("$a", t.Attempt), ("$type", t.TaskType),
             ("$payload", t.Payload), ("$p", t.Priority), ("$dl", t.Deadline?.UtcTicks), ("$enq", t.EnqueuedAt.UtcTicks), ("$seq", t.Sequence),
             ("$lane", t.Lane), ("$tier", t.LaneOrder.Tier), ("$score", t.LaneOrder.Score), ("$sec", t.LaneOrder.Secondary), ("$state", (int)t.State),
             ("$worker", t.WorkerId), ("$token", t.LeaseToken), ("$leased", t.LeasedAt?.UtcTicks), ("$exp", t.LeaseExpiresAt?.UtcTicks),
-            ("$hlc", t.LeasedHlc), ("$outcome", t.Outcome), ("$fin", t.FinishedAt?.UtcTicks), ("$rq", t.Requeues));
+            ("$hlc", t.LeasedHlc), ("$outcome", t.Outcome), ("$fin", t.FinishedAt?.UtcTicks), ("$rq", t.Requeues), ("$tenant", t.Tenant));
 }

@@ -35,6 +35,9 @@ public sealed record WorkerRecord
     /// <summary>The system info of its last heartbeat (JSON), if any.</summary>
     public string? SystemInfo { get; init; }
 
+    /// <summary>The tenant it works for (only that tenant's tasks are leased to it), or null: every task.</summary>
+    public string? Tenant { get; init; }
+
     /// <summary>Its status at <paramref name="now"/>: dead once <paramref name="deadAfter"/> passed without a heartbeat, even before the proctor marked it.</summary>
     public WorkerStatus StatusAt(DateTimeOffset now, TimeSpan deadAfter) =>
         Status == WorkerStatus.Dead || now - LastHeartbeatAt > deadAfter ? WorkerStatus.Dead : Status;
@@ -44,4 +47,8 @@ public sealed record WorkerRecord
 /// <param name="WorkerId">Its id.</param>
 /// <param name="Capabilities">The task types it runs.</param>
 /// <param name="MaxConcurrentTasks">Most leases it holds at once.</param>
-public sealed record WorkerRegistration(string WorkerId, IReadOnlyList<string> Capabilities, int MaxConcurrentTasks);
+public sealed record WorkerRegistration(string WorkerId, IReadOnlyList<string> Capabilities, int MaxConcurrentTasks)
+{
+    /// <summary>The tenant of the key that registered it, when tenants are used: it leases that tenant's tasks alone.</summary>
+    public string? Tenant { get; init; }
+}

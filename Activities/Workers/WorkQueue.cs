@@ -11,7 +11,7 @@ namespace ServerlessTasks.Activities.Workers;
 /// leases them with long-polling, and knows the outcome event each orchestration waits for. Shared by the activities,
 /// the worker and lease endpoints and the proctor.
 /// </summary>
-public sealed class WorkQueue(IWorkerLeaseStore store, WorkerSettings settings, IPriorityPolicy policy, WorkSignal signal, HostClock clock, TimeProvider time)
+public sealed class WorkQueue(IWorkerLeaseStore store, WorkerSettings settings, IPriorityPolicy policy, WorkSignal signal, HostClock clock, TimeProvider time, ITenantDirectory? tenants = null)
 {
     /// <summary>The store.</summary>
     public IWorkerLeaseStore Store => store;
@@ -49,6 +49,8 @@ public sealed class WorkQueue(IWorkerLeaseStore store, WorkerSettings settings, 
             EnqueuedAt = now,
             Lane = lane,
             LaneOrder = order,
+            // The owner of the workflow (the single task's or order's instance): only its tenant's workers lease the task.
+            Tenant = tenants is null ? null : await tenants.OwnerAsync(TenantResource.Instance, request.WorkflowId, cancellation),
         }, cancellation);
         signal.Pulse(request.TaskType);
         return added;

@@ -47,6 +47,14 @@ public static class IdempotentStart
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(client);
         var status = StatusCodes.Status202Accepted;
+        // A key with a tenant claims the id first; another tenant's id (or one created without a tenant) is a conflict
+        // that says nothing of that submission. Ids are global, so the first owner keeps the id.
+        var claim = await Security.TenantScope.ClaimAsync(request.HttpContext, TaskIndex.TenantResource.Instance, instanceId, cancellation);
+        if (claim is not null && claim.Owner != Security.TenantScope.TenantOf(request.HttpContext))
+        {
+            return ApiResults.Problem(409, "Conflict", $"{what} already exists.");
+        }
+
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId).WithDedupeStatuses(AnyStatus), cancellation);
@@ -56,6 +64,11 @@ public static class IdempotentStart
             // The id is taken: the same submission again is answered with the existing instance.
             var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellation);
             var same = sameSubmission ?? SameJson;
+            if (claim is { Created: true })
+            {
+                return ApiResults.Problem(409, "Conflict", $"{what} already exists."); // created before by a key without a tenant
+            }
+
             if (existing is null || !same(existing.ReadInputAs<TInput>(), input))
             {
                 return ApiResults.Problem(409, "Conflict", $"{what} already exists with a different body.");

@@ -130,9 +130,11 @@ public sealed class OrderApi(TimeProvider time, ITaskIndex index, OutboundAddres
         var items = new List<OrderView>();
         var total = 0;
         var query = new OrchestrationQuery { InstanceIdPrefix = OrderSpec.WorkflowPrefix, FetchInputsAndOutputs = true, PageSize = 200 };
+        var owned = await Security.TenantScope.OwnedAsync(request.HttpContext, TaskIndex.TenantResource.Instance, context.CancellationToken);
         await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(context.CancellationToken))
         {
-            if (await OrderViews.ReadAsync(instance, index, context.CancellationToken) is not { } view
+            if ((owned is not null && !owned.Contains(instance.InstanceId)) // a tenant's key lists its own orders alone
+                || await OrderViews.ReadAsync(instance, index, context.CancellationToken) is not { } view
                 || (status is not null && view.Status != status) || (tier is not null && view.Tier != tier))
             {
                 continue;

@@ -13,14 +13,15 @@ namespace ServerlessTasks.Functions.Security;
 /// The app's API keys and per-client rate limits, as Functions worker middleware: it runs in the worker for every HTTP
 /// trigger, before the function, on any host (ours, <c>func start</c>, Azure). A refused request gets a problem response
 /// (401 without a valid <c>x-api-key</c>, 429 with <c>Retry-After</c> over the limit) and the function never runs, so
-/// nothing is created. Anonymous-level triggers need no key; every trigger is rate limited.
+/// nothing is created. Anonymous-level triggers need no key; every trigger is rate limited. A key with a tenant then passes
+/// <see cref="TenantGuard"/>: ids its tenant does not own answer 404.
 /// </summary>
 /// <remarks>
 /// Keys are checked first, so a client's bucket is its configured name; without keys the bucket is the caller's address
 /// (the first <c>X-Forwarded-For</c> entry that Azure's front end sets, else the connection's address). The key itself is
 /// never logged or stored; logs name the client or say why a key was refused.
 /// </remarks>
-public sealed partial class ApiSecurityMiddleware(ApiKeyAuthenticator keys, ClientRateLimiter limiter, ILogger<ApiSecurityMiddleware> logger) : IFunctionsWorkerMiddleware
+public sealed partial class ApiSecurityMiddleware(ApiKeyAuthenticator keys, ClientRateLimiter limiter, TenantGuard tenants, ILogger<ApiSecurityMiddleware> logger) : IFunctionsWorkerMiddleware
 {
     /// <summary>Where the request's <see cref="ClientIdentity"/> is kept in <see cref="FunctionContext.Items"/>.</summary>
     public const string IdentityItem = "ServerlessTasks.ClientIdentity";
@@ -52,6 +53,7 @@ public sealed partial class ApiSecurityMiddleware(ApiKeyAuthenticator keys, Clie
             }
 
             context.Items[IdentityItem] = identity;
+            http.Items[IdentityItem] = identity; // for code that has the request, not the function context (TenantScope)
         }
 
         var client = identity is not null ? "key:" + identity.Client : "address:" + ClientAddress(http);
@@ -62,6 +64,12 @@ public sealed partial class ApiSecurityMiddleware(ApiKeyAuthenticator keys, Clie
             http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             context.GetInvocationResult().Value = ApiResults.Problem(429, "Too Many Requests",
                 $"Rate limit exceeded (RateLimiting:RequestsPerSecond); retry after {seconds} s. Nothing was created.");
+            return;
+        }
+
+        if (identity?.Tenant is { } tenant && await tenants.CheckAsync(context.FunctionDefinition, http.Request, tenant, context.CancellationToken) is { } refused)
+        {
+            context.GetInvocationResult().Value = refused;
             return;
         }
 

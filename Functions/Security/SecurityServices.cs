@@ -27,6 +27,7 @@ public static class SecurityServices
             .ValidateOnStart();
         services.TryAddSingleton<ApiKeyAuthenticator>();
         services.TryAddSingleton<ClientRateLimiter>();
+        services.TryAddSingleton<TenantGuard>();
         return services;
     }
 

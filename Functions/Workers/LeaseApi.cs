@@ -99,6 +99,7 @@ public sealed partial class LeaseApi(WorkQueue queue, OutcomeDelivery delivery, 
         }
 
         return WorkerApi.CheckWorkerId(body!.WorkerId)
+            ?? await ForeignWorkerAsync(request, body.WorkerId!, context.CancellationToken)
             ?? await FinishAsync(client, leaseToken, body.WorkerId!, lease => queue.DescribeOutcome(lease, true, body.Result, null, false), "completed", context.CancellationToken);
     }
 
@@ -117,7 +118,7 @@ public sealed partial class LeaseApi(WorkQueue queue, OutcomeDelivery delivery, 
             return problem;
         }
 
-        if (WorkerApi.CheckWorkerId(body!.WorkerId) is { } badId)
+        if ((WorkerApi.CheckWorkerId(body!.WorkerId) ?? await ForeignWorkerAsync(request, body.WorkerId!, context.CancellationToken)) is { } badId)
         {
             return badId;
         }
@@ -145,7 +146,7 @@ public sealed partial class LeaseApi(WorkQueue queue, OutcomeDelivery delivery, 
             return problem;
         }
 
-        if (WorkerApi.CheckWorkerId(body!.WorkerId) is { } badId)
+        if ((WorkerApi.CheckWorkerId(body!.WorkerId) ?? await ForeignWorkerAsync(request, body.WorkerId!, context.CancellationToken)) is { } badId)
         {
             return badId;
         }
@@ -176,6 +177,15 @@ public sealed partial class LeaseApi(WorkQueue queue, OutcomeDelivery delivery, 
         var shown = verdict.Kind == LeaseVerdictKind.Repeated ? (WorkQueue.OutcomeOf(task)?.Succeeded == true ? "completed" : "failed") : status;
         return ApiResults.Json(new LeaseOutcomeView(task.TaskId, ShownWorkflow(task), shown, task.Attempt));
     }
+
+    /// <summary>
+    /// A tenant's key acts only for its own workers: another worker id is answered as a token that is not a current
+    /// lease (the same 409 a wrong token gets), so it tells nothing of other tenants' workers or leases.
+    /// </summary>
+    private static async Task<IActionResult?> ForeignWorkerAsync(HttpRequest request, string workerId, CancellationToken cancellation) =>
+        await Security.TenantScope.IsForeignAsync(request.HttpContext, TenantResource.Worker, workerId, cancellation)
+            ? Refused(new LeaseVerdict(LeaseVerdictKind.Unknown, null))
+            : null;
 
     private static string? ShownWorkflow(ExternalTaskRecord task) => task.WorkflowId.StartsWith("task:", StringComparison.Ordinal) ? null : task.WorkflowId;
 

@@ -47,7 +47,18 @@ public sealed class WorkerApi(WorkQueue queue, WorkerEvents journal)
             return Invalid("max_concurrent_tasks", $"max_concurrent_tasks must be a whole number from 1 to {MaxConcurrencyLimit}.");
         }
 
-        var (worker, created) = await queue.Store.RegisterAsync(new WorkerRegistration(body.WorkerId!, [.. capabilities.Distinct(StringComparer.Ordinal)], max), queue.Now, context.CancellationToken);
+        // Worker ids are global: a tenant's key claims the id, and another tenant's worker (or one registered without a
+        // tenant) is a conflict; the tenant is recorded on the registration, so the worker leases that tenant's tasks alone.
+        var tenant = Security.TenantScope.TenantOf(request.HttpContext);
+        if (tenant is not null
+            && ((await queue.Store.GetWorkerAsync(body.WorkerId!, context.CancellationToken) is { } known && known.Tenant != tenant)
+                || (await Security.TenantScope.ClaimAsync(request.HttpContext, TenantResource.Worker, body.WorkerId!, context.CancellationToken))!.Owner != tenant))
+        {
+            return ApiResults.Problem(409, "Conflict", $"Worker '{body.WorkerId}' already exists.");
+        }
+
+        var (worker, created) = await queue.Store.RegisterAsync(
+            new WorkerRegistration(body.WorkerId!, [.. capabilities.Distinct(StringComparer.Ordinal)], max) { Tenant = tenant }, queue.Now, context.CancellationToken);
         return ApiResults.Json(Registered(worker.WorkerId, worker.Status), created ? 201 : 200);
     }
 
@@ -99,7 +110,8 @@ public sealed class WorkerApi(WorkQueue queue, WorkerEvents journal)
         ArgumentNullException.ThrowIfNull(context);
         var now = queue.Now;
         var workers = await queue.Store.ListWorkersAsync(context.CancellationToken);
-        return ApiResults.Json(workers.Select(w => WorkerView.From(w, now, queue.Settings)).ToList());
+        var tenant = Security.TenantScope.TenantOf(request.HttpContext);
+        return ApiResults.Json(workers.Where(w => tenant is null || w.Tenant == tenant).Select(w => WorkerView.From(w, now, queue.Settings)).ToList());
     }
 
     /// <summary><c>DELETE /api/workers/{worker_id}</c>: removes the worker; the tasks it held go back to the queue. 204, 404 unknown.</summary>

@@ -61,7 +61,8 @@ public static class WorkerServices
             sp.GetRequiredService<IPriorityPolicy>(),
             sp.GetRequiredService<WorkSignal>(),
             sp.GetRequiredService<Activities.Events.HostClock>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ITenantDirectory>()));
         services.TryAddSingleton<OutcomeDelivery>();
         services.TryAddSingleton<WorkerEvents>();
         services.TryAddSingleton(_ => new ProctorSettings

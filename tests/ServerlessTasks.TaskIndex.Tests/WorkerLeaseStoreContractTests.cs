@@ -51,6 +51,28 @@ public abstract class WorkerLeaseStoreContractTests
     }
 
     [Fact]
+    public async Task Lease_TenantWorker_GetsItsTenantsTasksAlone_EvenBehindOthers()
+    {
+        var store = Create();
+        await store.RegisterAsync(new WorkerRegistration("acme-w", ["resize"], 10) { Tenant = "acme" }, T0);
+        await store.RegisterAsync(new WorkerRegistration("any-w", ["resize"], 10), T0);
+        // globex's tasks come first (higher priority) and outnumber the worker's slots: acme's must still be found.
+        for (var i = 0; i < 12; i++)
+        {
+            await store.EnqueueAsync(Task($"g{i}", priority: 9, workflow: $"g-wf-{i}") with { Tenant = "globex" });
+        }
+
+        await store.EnqueueAsync(Task("a1", priority: 1, workflow: "a-wf") with { Tenant = "acme" });
+        var acme = await Lease(store, "acme-w", 10, T0.AddSeconds(1));
+        Assert.Equal(["a1"], acme.Select(t => t.TaskId));
+        Assert.Equal("acme", acme[0].Tenant);
+        Assert.Equal("acme", (await store.GetWorkerAsync("acme-w"))!.Tenant);
+
+        // A worker without a tenant takes any tenant's tasks, as before tenants existed.
+        Assert.Equal(10, (await Lease(store, "any-w", 10, T0.AddSeconds(2))).Count);
+    }
+
+    [Fact]
     public async Task Heartbeat_UnknownWorker_ReturnsNull()
     {
         var store = Create();
@@ -294,6 +316,37 @@ public sealed class SqliteWorkerLeaseStoreTests : WorkerLeaseStoreContractTests,
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "st-workers-" + Guid.NewGuid().ToString("N")[..8]);
 
     protected override IWorkerLeaseStore Create() => new SqliteWorkerLeaseStore(Path.Combine(_folder, "workers.db"));
+
+    [Fact]
+    public async Task Open_AFileFromBeforeTenants_GainsTheColumns()
+    {
+        Directory.CreateDirectory(_folder);
+        var path = Path.Combine(_folder, "old.db");
+        // The schema as it was before tenants (no tenant columns), with a worker and a task in it.
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            old.Open();
+            using var create = old.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE workers (worker_id TEXT NOT NULL PRIMARY KEY, capabilities TEXT NOT NULL, max_concurrent INTEGER NOT NULL, status INTEGER NOT NULL,
+                  reported INTEGER NOT NULL, registered_at INTEGER NOT NULL, last_heartbeat INTEGER NOT NULL, dead_at INTEGER, system_info TEXT);
+                CREATE TABLE external_tasks (workflow_id TEXT NOT NULL, task_id TEXT NOT NULL, instance_id TEXT NOT NULL, run_attempt INTEGER NOT NULL, attempt INTEGER NOT NULL,
+                  task_type TEXT NOT NULL, payload TEXT, priority INTEGER NOT NULL, deadline INTEGER, enqueued_at INTEGER NOT NULL, seq INTEGER NOT NULL,
+                  lane INTEGER NOT NULL, lane_tier INTEGER NOT NULL, lane_score REAL NOT NULL, lane_secondary REAL NOT NULL, state INTEGER NOT NULL,
+                  worker_id TEXT, lease_token TEXT, leased_at INTEGER, lease_expires_at INTEGER, leased_hlc TEXT, outcome TEXT, finished_at INTEGER,
+                  requeues INTEGER NOT NULL, PRIMARY KEY (workflow_id, task_id));
+                INSERT INTO workers VALUES ('old-w', '["resize"]', 2, 0, 0, 0, 0, NULL, NULL);
+                INSERT INTO external_tasks VALUES ('wf', 'a', 'wf', 1, 1, 'resize', NULL, 5, NULL, 0, 1, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0);
+                """;
+            create.ExecuteNonQuery();
+        }
+
+        await using var store = new SqliteWorkerLeaseStore(path);
+        var worker = await store.GetWorkerAsync("old-w");
+        Assert.Null(worker!.Tenant);
+        var task = await store.GetTaskAsync("wf", "a");
+        Assert.Null(task!.Tenant);
+    }
 
     public void Dispose()
     {
