@@ -94,11 +94,11 @@ public sealed class DashboardApi(ITaskIndex index, ITaskEventJournal journal, Ap
         request.HttpContext.Response.Headers.CacheControl = "no-store";
         if (!keys.Enabled)
         {
-            return ApiResults.Json(new DashboardSessionView(false, true, null, ApiKeyOptions.Header));
+            return ApiResults.Json(new DashboardSessionView(false, true, null, null, ApiKeyOptions.Header));
         }
 
         var identity = keys.Authenticate(request.Headers[ApiKeyOptions.Header].ToString());
-        return ApiResults.Json(new DashboardSessionView(true, identity is not null, identity?.Client, ApiKeyOptions.Header));
+        return ApiResults.Json(new DashboardSessionView(true, identity is not null, identity?.Client, identity?.Tenant, ApiKeyOptions.Header));
     }
 
     /// <summary>
@@ -367,11 +367,13 @@ public sealed class DashboardApi(ITaskIndex index, ITaskEventJournal journal, Ap
 /// <param name="ApiKeyRequired">Whether the API wants a key (<c>Auth:ApiKeys</c> configured).</param>
 /// <param name="Authenticated">Whether the key sent is valid (always true when none is required).</param>
 /// <param name="Client">The client the key names, when valid.</param>
+/// <param name="Tenant">The key's tenant, when it has one: such a key cannot use the dashboard, an operator view (403).</param>
 /// <param name="Header">The header the key goes in.</param>
 public sealed record DashboardSessionView(
     bool ApiKeyRequired,
     bool Authenticated,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? Client,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? Tenant,
     string Header);
 
 /// <summary>The HTTP routes the app serves, and where the page's event stream starts.</summary>

@@ -8,11 +8,14 @@ public sealed class SecuredDashboardFixture : DashboardFixture
 {
     public const string AliceKey = "dash-alice-5Tq8wZ2nL7xV4kR9";
     public const string BobKey = "dash-bob-8Jd3mP6sY1cF0hG2";
+    public const string TenantKey = "dash-carol-2Wn7bQ4xK9vR3tL6";
 
     protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings() =>
     [
         new("Auth__ApiKeys__alice__Key", AliceKey),
         new("Auth__ApiKeys__bob__Key", BobKey),
+        new("Auth__ApiKeys__carol__Key", TenantKey),
+        new("Auth__ApiKeys__carol__Tenant", "t2"),
     ];
 
     public override async Task InitializeAsync()
@@ -49,6 +52,12 @@ public sealed class SecuredDashboardTests(SecuredDashboardFixture app) : IClassF
         await input.FillAsync("dash-wrong-0000000000000000");
         await dashboard.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(dashboard.Page.Locator("#sign-in-error")).ToHaveTextAsync("That key was refused.");
+        Assert.Equal(0, await dashboard.Page.EvaluateAsync<int>("() => sessionStorage.length"));
+
+        // A tenant's key is valid but not for this operator view (the API answers it 403 here): the page says so.
+        await input.FillAsync(SecuredDashboardFixture.TenantKey);
+        await dashboard.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(dashboard.Page.Locator("#sign-in-error")).ToHaveTextAsync("That key is for tenant t2; the dashboard needs an operator key (one without a tenant).");
         Assert.Equal(0, await dashboard.Page.EvaluateAsync<int>("() => sessionStorage.length"));
 
         // The right key, submitted with Enter: the overview loads and the stream goes live.

@@ -404,8 +404,11 @@ async function deadLetters() {
   const only = params.get('workflow');
   const body = h('tbody');
   const all = h('button', { type: 'button', id: 'redrive-all', text: 'Redrive all' });
+  const tasksSection = h('section', { 'aria-labelledby': 'h-dead-tasks' }, h('h3', { id: 'h-dead-tasks', text: 'Tasks that failed after their retries' }));
   view('Dead letters', only ? h('p', {}, `Workflow ${only} only. `, h('a', { href: '#/dead-letters', text: 'Show all' })) : null,
-    table('Callback deliveries that gave up (oldest first)', ['id', 'workflow', 'task', 'event', 'url', 'attempts', 'last error', 'dead-lettered', ''], [body]), all);
+    h('section', { 'aria-labelledby': 'h-dead-callbacks' }, h('h3', { id: 'h-dead-callbacks', text: 'Callback deliveries' }),
+      table('Callback deliveries that gave up (oldest first)', ['id', 'workflow', 'task', 'event', 'url', 'attempts', 'last error', 'dead-lettered', 'action'], [body]), all),
+    only ? null : tasksSection);
   const load = async () => {
     const page = await get('callbacks/dead-letters?limit=500');
     const items = page.items.filter((d) => !only || d.workflow_id === only);
@@ -425,6 +428,28 @@ async function deadLetters() {
     } catch (err) { say(err.message, true); }
   };
   all.addEventListener('click', () => { if (confirm('Redrive every dead letter?')) redrive({ all: true }); });
+  await load();
+  if (!only) await deadTasks(tasksSection);
+}
+
+// Standalone tasks dead-lettered after their retries (GET /api/dead-letters/tasks), each redriven on its own.
+async function deadTasks(section) {
+  if (!has('dead-letters/tasks')) { section.append(unavailable('Dead-lettered tasks', 'dead-letters/tasks')); return; }
+  const body = h('tbody', { id: 'dead-tasks' });
+  section.append(table('Dead-lettered tasks (oldest first)', ['task', 'type', 'attempts', 'redrives', 'last error', 'failed', 'action'], [body]));
+  const load = async () => {
+    const page = await get('dead-letters/tasks?limit=500');
+    body.replaceChildren(...page.items.map((t) => h('tr', { 'data-task-id': t.task_id },
+      h('td', {}, h('a', { href: `#/workflow/${seg(`task:${t.task_id}`)}`, text: t.task_id })), h('td', { text: t.task_type }),
+      h('td', { text: String(t.attempts) }), h('td', { text: String(t.redrives ?? 0) }), h('td', { text: t.error ?? '—' }),
+      h('td', { text: time(t.failed_at) }),
+      h('td', {}, has('tasks/{task_id}/redrive', 'POST')
+        ? h('button', { type: 'button', class: 'redrive', 'aria-label': `Redrive task ${t.task_id}`, onclick: async () => {
+          try { await post(`tasks/${seg(t.task_id)}/redrive`); say(`Task ${t.task_id} redriven.`); await load(); } catch (err) { say(err instanceof ApiError ? `${err.status}: ${err.message}` : err.message, true); }
+        } }, 'Redrive')
+        : '—'))));
+    if (!page.items.length) body.append(h('tr', {}, h('td', { colspan: '7', text: 'No dead-lettered tasks.' })));
+  };
   await load();
 }
 
@@ -525,6 +550,8 @@ function signIn(message) {
     let session;
     try { session = await get('dashboard/data/session'); } catch (err) { note.textContent = err.message; return; }
     if (!session.authenticated) { clearKey(); note.textContent = 'That key was refused.'; input.select(); return; }
+    // The dashboard sees every tenant: the API answers a tenant's key 403 on it, so say so here instead.
+    if (session.tenant) { clearKey(); note.textContent = `That key is for tenant ${session.tenant}; the dashboard needs an operator key (one without a tenant).`; input.select(); return; }
     await boot(session);
   });
   view('Sign in', form);
@@ -554,7 +581,7 @@ async function start() {
     main.setAttribute('data-ready', '/error');
     return;
   }
-  if (session.api_key_required && !session.authenticated) { signIn(hasKey() ? 'The key kept for this tab was refused; enter it again.' : ''); return; }
+  if (session.api_key_required && (!session.authenticated || session.tenant)) { signIn(hasKey() ? 'The key kept for this tab was refused; enter it again.' : ''); return; }
   await boot(session);
 }
 
