@@ -149,7 +149,8 @@ public static class SingleTaskOrchestrator
         return null;
     }
 
-    private static async Task<TaskIndexEntry> Finish(
+    /// <summary>Records a task's final state (index, journal) and starts its completion callback; returns that state.</summary>
+    internal static async Task<TaskIndexEntry> Finish(
         TaskOrchestrationContext context, TaskEventLog log, TaskIndexEntry entry, WorkflowTaskStatus status, JsonElement? result, string? error, int attempts, TaskOutcome? outcome = null)
     {
         log.AddRange(outcome?.Events);
@@ -172,7 +173,8 @@ public static class SingleTaskOrchestrator
         return final;
     }
 
-    private static async Task Index(TaskOrchestrationContext context, TaskIndexEntry entry, TaskEventLog log)
+    /// <summary>Sends a task's state and its pending events to the index; merges the host's stamp into the log's clock.</summary>
+    internal static async Task Index(TaskOrchestrationContext context, TaskIndexEntry entry, TaskEventLog log)
     {
         var events = log.Take();
         // The submission's task_* subscriptions (its completion goes out from Finish, after the final state).

@@ -57,7 +57,7 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
     {
         ArgumentNullException.ThrowIfNull(client);
         var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, context.CancellationToken);
-        if (instance is null || !string.Equals(instance.Name, nameof(WorkflowOrchestrator), StringComparison.OrdinalIgnoreCase))
+        if (instance is null || !DeadLetters.WorkflowRerunOrchestrator.IsWorkflow(instance.Name))
         {
             return ApiResults.Problem(404, "Not Found", $"No workflow with id '{id}'.");
         }
@@ -103,6 +103,32 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
         return record is not null
             ? CallbackStateView.From(record)
             : new CallbackStateView(CallbackDeliveryStatus.Pending, callback.Url, "completed", null, 0, null, null);
+    }
+
+    /// <summary>
+    /// <c>POST /api/workflows/{id}/tasks/{task_id}/rerun</c>: reruns a finished workflow's failed (or cancelled) task and
+    /// its skipped dependents; completed tasks keep their results. 202 with the workflow's status URLs; 404 for an
+    /// unknown workflow or task; 409 (problem JSON naming the task's status) while the workflow runs or when the task
+    /// is not failed or cancelled.
+    /// </summary>
+    [Function(nameof(RerunWorkflowTask))]
+    public async Task<IActionResult> RerunWorkflowTask(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "workflows/{id}/tasks/{taskId}/rerun")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id,
+        string taskId,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var result = await new DeadLetters.WorkflowRerun(index).RerunAsync(client, id, taskId, context.CancellationToken);
+        return result.Outcome switch
+        {
+            DeadLetters.RedriveOutcome.Started => IdempotentStart.StatusUrls(request, client, id, $"/api/workflows/{Uri.EscapeDataString(id)}", taskId: null),
+            DeadLetters.RedriveOutcome.NotFound => ApiResults.Problem(404, "Not Found", result.Message!),
+            _ => ApiResults.Problem(409, "Conflict", result.Message!,
+                new[] { new { code = "not_rerunnable", task_id = taskId, status = result.Entry is { } entry ? DeadLetters.TaskRedrive.Name(entry.Status) : "pending" } }),
+        };
     }
 
     /// <summary><c>POST /api/workflows/{id}/cancel</c>: stops dispatching; unfinished tasks become cancelled.</summary>
@@ -164,7 +190,7 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
     private static async Task<IActionResult> ControlAsync(DurableTaskClient client, string id, Func<DurableTaskClient, Task> action, CancellationToken cancellation)
     {
         var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellation);
-        if (instance is null || !string.Equals(instance.Name, nameof(WorkflowOrchestrator), StringComparison.OrdinalIgnoreCase))
+        if (instance is null || !DeadLetters.WorkflowRerunOrchestrator.IsWorkflow(instance.Name))
         {
             return ApiResults.Problem(404, "Not Found", $"No workflow with id '{id}'.");
         }

@@ -28,6 +28,18 @@ public static class WorkflowOrchestrator
         ArgumentNullException.ThrowIfNull(context);
         var spec = context.GetInput<WorkflowSpec>() ?? throw new InvalidOperationException("The workflow orchestrator needs a workflow spec as input.");
         var run = new WorkflowRun(context.InstanceId, spec, context.UtcNow());
+        var report = await RunDagAsync(context, run);
+        await NotifyAsync(context, spec, run, report);
+        return report;
+    }
+
+    /// <summary>
+    /// The DAG loop: dispatches ready tasks, records outcomes, keeps the index in step, applies a cancel; then, when a
+    /// first run failed, the compensations. Returns the run's report. Also runs a rerun's tasks (<see cref="DeadLetters.WorkflowRerunOrchestrator"/>),
+    /// inline (no batches or chain segments) and without compensations.
+    /// </summary>
+    internal static async Task<WorkflowReport> RunDagAsync(TaskOrchestrationContext context, WorkflowRun run)
+    {
         var pending = new CompletionQueue<WorkItem>();
         pending.Add(WorkItem.Cancel, context.WaitForExternalEvent<JsonElement?>(CancelEvent));
 
@@ -106,19 +118,23 @@ public static class WorkflowOrchestrator
             }
         }
 
-        if (run.CancelReason is null && run.Counts().Failed > 0)
+        if (run.Rerun is null && run.CancelReason is null && run.Counts().Failed > 0)
         {
             await CompensateAsync(context, run);
         }
 
-        var report = run.Report();
+        return run.Report();
+    }
+
+    /// <summary>Starts the workflow's completion callback, when it asked for one.</summary>
+    internal static async Task NotifyAsync(TaskOrchestrationContext context, WorkflowSpec spec, WorkflowRun run, WorkflowReport report)
+    {
         if (spec.Callback is not null)
         {
             // Stamped after every task event of the run, so receivers can order it against the journal.
             var completedAt = run.Clock.Next(context.UtcNow()).ToString();
             await Callbacks.CallbackStarter.ForWorkflowAsync(context, spec.Callback, report, completedAt); // never changes the result
         }
-        return report;
     }
 
     /// <summary>
@@ -131,7 +147,7 @@ public static class WorkflowOrchestrator
         var ready = run.DispatchReady(context.UtcNow());
         // A batch pays for a sub-orchestration; it is worth it only when many tasks start together
         // (wide DAGs). Chains and trickles run inline, where each task costs no extra orchestration.
-        var batched = run.Spec.Tasks.Count > TaskBatchOrchestrator.Threshold
+        var batched = run.Rerun is null && run.Spec.Tasks.Count > TaskBatchOrchestrator.Threshold
             && ready.Count(t => !TaskRunner.RunsInOrchestrator(t.TaskType)) >= TaskBatchOrchestrator.MinBatchSize;
         var batch = new List<TaskSpec>();
         foreach (var task in ready)
@@ -148,14 +164,15 @@ public static class WorkflowOrchestrator
                 continue;
             }
 
-            if (run.Spec.Tasks.Count > TaskBatchOrchestrator.Threshold && !TaskRunner.RunsInOrchestrator(task.TaskType)
+            if (run.Rerun is null && run.Spec.Tasks.Count > TaskBatchOrchestrator.Threshold && !TaskRunner.RunsInOrchestrator(task.TaskType)
                 && run.ChainFrom(task, TaskChainOrchestrator.MaxLength) is { Count: >= TaskChainOrchestrator.MinLength } chain)
             {
                 StartChain(context, run, pending, segments, chain);
                 continue;
             }
 
-            pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default, run.Clock, cancellation));
+            // Attempt 1 in a first run (the same as RunAsync); in a rerun numbered on from the earlier runs' attempts.
+            pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAgainAsync(context, context.InstanceId, task, RetryBackoff.Default, run.Clock, run.FirstAttemptOf(task.TaskId!), cancellation));
         }
 
         if (batch.Count > 0)

@@ -27,6 +27,13 @@ public interface ITaskIndex
     Task<TaskIndexPage> ListAsync(WorkflowTaskStatus? status, int limit, int offset, CancellationToken cancellation = default);
 
     /// <summary>
+    /// Atomically replaces a finished task's entry with <paramref name="claim"/>, the start of its next run (its
+    /// <see cref="TaskIndexEntry.Redrives"/> one higher than the entry's), when the entry still has one of
+    /// <paramref name="from"/> statuses and that earlier run: of concurrent claims on one run exactly one wins.
+    /// </summary>
+    Task<RedriveClaim> ClaimRedriveAsync(TaskIndexEntry claim, IReadOnlyCollection<WorkflowTaskStatus> from, CancellationToken cancellation = default);
+
+    /// <summary>
     /// Registers <paramref name="waiterInstanceId"/> as waiting for each dependency that is not finished,
     /// atomically with reading their states; returns every dependency's entry (null when unknown).
     /// </summary>

@@ -70,6 +70,24 @@ public sealed partial class InMemoryTaskIndex : ITaskIndex, ITaskEventJournal
     }
 
     /// <inheritdoc />
+    public Task<RedriveClaim> ClaimRedriveAsync(TaskIndexEntry claim, IReadOnlyCollection<WorkflowTaskStatus> from, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        ArgumentNullException.ThrowIfNull(from);
+        lock (_gate)
+        {
+            var key = (claim.WorkflowId, claim.TaskId);
+            if (!_entries.TryGetValue(key, out var current) || !RedriveRules.MayClaim(current.Entry, claim, from))
+            {
+                return Task.FromResult(new RedriveClaim(false, current.Entry));
+            }
+
+            _entries[key] = (claim, current.Order);
+            return Task.FromResult(new RedriveClaim(true, claim));
+        }
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<TaskIndexEntry?>> WatchAsync(IReadOnlyList<(string WorkflowId, string TaskId)> dependencies, string waiterInstanceId, CancellationToken cancellation = default)
     {
         lock (_gate)

@@ -12,7 +12,7 @@ namespace ServerlessTasks.TaskIndex;
 public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAsyncDisposable
 {
     private const string Columns =
-        "workflow_id, task_id, task_type, status, priority, attempts, result, error, created_at, started_at, completed_at, start_seq, finish_seq, worker_id, hlc, version";
+        "workflow_id, task_id, task_type, status, priority, attempts, result, error, created_at, started_at, completed_at, start_seq, finish_seq, worker_id, hlc, version, redrives";
 
     private readonly SerialSqlite _db;
     private long _order;
@@ -81,6 +81,24 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
         }, cancellation);
 
     /// <inheritdoc />
+    public Task<RedriveClaim> ClaimRedriveAsync(TaskIndexEntry claim, IReadOnlyCollection<WorkflowTaskStatus> from, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        ArgumentNullException.ThrowIfNull(from);
+        return InTransactionAsync(connection =>
+        {
+            var (current, order) = Read(connection, claim.WorkflowId, claim.TaskId);
+            if (!RedriveRules.MayClaim(current, claim, from))
+            {
+                return new RedriveClaim(false, current);
+            }
+
+            Write(connection, claim, order);
+            return new RedriveClaim(true, claim);
+        }, cancellation);
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<TaskIndexEntry?>> WatchAsync(IReadOnlyList<(string WorkflowId, string TaskId)> dependencies, string waiterInstanceId, CancellationToken cancellation = default) =>
         InTransactionAsync<IReadOnlyList<TaskIndexEntry?>>(connection =>
         {
@@ -115,6 +133,7 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
               task_type TEXT NOT NULL, status INTEGER NOT NULL, priority INTEGER NOT NULL, attempts INTEGER NOT NULL,
               result TEXT, error TEXT, created_at INTEGER NOT NULL, started_at INTEGER, completed_at INTEGER,
               start_seq INTEGER NOT NULL, finish_seq INTEGER NOT NULL, worker_id TEXT, hlc TEXT, version INTEGER NOT NULL,
+              redrives INTEGER NOT NULL DEFAULT 0,
               PRIMARY KEY (workflow_id, task_id));
             CREATE INDEX IF NOT EXISTS tasks_by_order ON tasks (ord);
             CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, ord);
@@ -125,6 +144,15 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
             CREATE INDEX IF NOT EXISTS waiters_by_waiter ON waiters (waiter);
             {EventSchema}
             """);
+        // A file written before redrives existed gets the column (every earlier row is a first run).
+        using (var columns = Command(connection, "SELECT COUNT(*) FROM pragma_table_info('tasks') WHERE name = 'redrives'"))
+        {
+            if (Convert.ToInt64(columns.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                Execute(connection, "ALTER TABLE tasks ADD COLUMN redrives INTEGER NOT NULL DEFAULT 0");
+            }
+        }
+
         using var max = Command(connection, "SELECT COALESCE(MAX(ord), 0) FROM tasks");
         _order = Convert.ToInt64(max.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -133,7 +161,7 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
     {
         using var command = Command(connection, $"SELECT {Columns}, ord FROM tasks WHERE workflow_id = $wf AND task_id = $t", ("$wf", workflowId), ("$t", taskId));
         using var reader = command.ExecuteReader();
-        return reader.Read() ? (Map(reader), reader.GetInt64(16)) : (null, 0);
+        return reader.Read() ? (Map(reader), reader.GetInt64(17)) : (null, 0);
     }
 
     private static List<TaskIndexEntry> ReadAll(SqliteCommand command)
@@ -154,12 +182,12 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
     private static void Write(SqliteConnection connection, TaskIndexEntry e, long order) =>
         Execute(connection, $"""
             INSERT OR REPLACE INTO tasks ({Columns}, ord)
-            VALUES ($wf, $t, $type, $status, $priority, $attempts, $result, $error, $created, $started, $completed, $ss, $fs, $worker, $hlc, $version, $ord)
+            VALUES ($wf, $t, $type, $status, $priority, $attempts, $result, $error, $created, $started, $completed, $ss, $fs, $worker, $hlc, $version, $redrives, $ord)
             """,
             ("$wf", e.WorkflowId), ("$t", e.TaskId), ("$type", e.TaskType), ("$status", (int)e.Status), ("$priority", e.Priority),
             ("$attempts", e.Attempts), ("$result", e.Result), ("$error", e.Error), ("$created", e.CreatedAt.UtcTicks),
             ("$started", e.StartedAt?.UtcTicks), ("$completed", e.CompletedAt?.UtcTicks), ("$ss", e.StartSequence),
-            ("$fs", e.FinishSequence), ("$worker", e.WorkerId), ("$hlc", e.Hlc), ("$version", e.Version), ("$ord", order));
+            ("$fs", e.FinishSequence), ("$worker", e.WorkerId), ("$hlc", e.Hlc), ("$version", e.Version), ("$redrives", e.Redrives), ("$ord", order));
 
     private static TaskIndexEntry Map(SqliteDataReader r) => new()
     {
@@ -179,5 +207,6 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
         WorkerId = r.IsDBNull(13) ? null : r.GetString(13),
         Hlc = r.IsDBNull(14) ? null : r.GetString(14),
         Version = r.GetInt64(15),
+        Redrives = r.GetInt32(16),
     };
 }

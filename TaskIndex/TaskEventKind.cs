@@ -44,4 +44,10 @@ public enum TaskEventKind
 
     /// <summary>The proctor found the task waiting with no live worker offering its type.</summary>
     Unassignable,
+
+    /// <summary>
+    /// A failed task was redriven (a single task) or rerun (inside a workflow): a new run with a fresh attempt budget
+    /// starts; the attempt is the run's first (numbering goes on from the earlier run's), the detail says who asked.
+    /// </summary>
+    Redriven,
 }

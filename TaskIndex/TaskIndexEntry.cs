@@ -56,6 +56,13 @@ public sealed record TaskIndexEntry
     /// </summary>
     public long Version { get; init; }
 
+    /// <summary>
+    /// How many times the task was redriven (a dead-lettered single task) or rerun (inside a workflow): 0 for its first
+    /// run. Each later run starts again from a finished state, so its updates supersede every update of an earlier run
+    /// (even a final one), and an earlier run's late updates never replace a later run's.
+    /// </summary>
+    public int Redrives { get; init; }
+
     /// <summary>Whether the status is final.</summary>
     public bool IsTerminal => Status is WorkflowTaskStatus.Completed or WorkflowTaskStatus.Failed
         or WorkflowTaskStatus.Skipped or WorkflowTaskStatus.Cancelled;
@@ -65,8 +72,15 @@ public sealed record TaskIndexEntry
 
     /// <summary>Whether an update may replace the current entry.</summary>
     public static bool Supersedes(TaskIndexEntry update, TaskIndexEntry? current) =>
-        current is null || (update.Version > current.Version && !(current.IsTerminal && !update.IsTerminal));
+        current is null
+        || update.Redrives > current.Redrives
+        || (update.Redrives == current.Redrives && update.Version > current.Version && !(current.IsTerminal && !update.IsTerminal));
 }
+
+/// <summary>What <see cref="ITaskIndex.ClaimRedriveAsync"/> found.</summary>
+/// <param name="Claimed">Whether the claim replaced the entry (this caller starts the next run).</param>
+/// <param name="Current">The entry after the call: the claim when it won, else what stopped it (null when unknown).</param>
+public sealed record RedriveClaim(bool Claimed, TaskIndexEntry? Current);
 
 /// <summary>A page of entries.</summary>
 /// <param name="Items">The entries.</param>

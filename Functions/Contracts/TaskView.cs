@@ -40,6 +40,9 @@ public sealed record TaskView(
     /// <summary>Why a pending task has not started (e.g. it waits for an external worker offering its type); absent otherwise.</summary>
     public string? PendingReason { get; init; }
 
+    /// <summary>How many times the task was redriven or rerun; absent for a task's first run.</summary>
+    public int? Redrives { get; init; }
+
     /// <summary>The view of an index entry.</summary>
     public static TaskView From(TaskIndexEntry entry)
     {
@@ -59,7 +62,10 @@ public sealed record TaskView(
             entry.Priority,
             entry.Hlc,
             entry.StartSequence,
-            entry.FinishSequence);
+            entry.FinishSequence)
+        {
+            Redrives = entry.Redrives > 0 ? entry.Redrives : null,
+        };
     }
 
     /// <summary>A submitted task the index does not know yet (pending).</summary>

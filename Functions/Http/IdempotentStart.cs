@@ -77,6 +77,23 @@ public static class IdempotentStart
             status = StatusCodes.Status200OK;
         }
 
+        return StatusUrls(request, client, instanceId, statusPath, taskId, status);
+    }
+
+    /// <summary>
+    /// The status URLs of <paramref name="instanceId"/> as a submission answers them (<c>Location</c> set), with
+    /// <paramref name="status"/>: also the answer of a redrive or rerun, which starts a new run of the same instance.
+    /// </summary>
+    /// <param name="request">The request (origin of the status URL; gets the <c>Location</c> header).</param>
+    /// <param name="client">The durable client.</param>
+    /// <param name="instanceId">The instance.</param>
+    /// <param name="statusPath">The path of our own status endpoint.</param>
+    /// <param name="taskId">The task id, for single tasks.</param>
+    /// <param name="status">The status code.</param>
+    public static IActionResult StatusUrls(HttpRequest request, DurableTaskClient client, string instanceId, string statusPath, string? taskId, int status = StatusCodes.Status202Accepted)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(client);
         var urls = client.CreateHttpManagementPayload(instanceId);
         request.HttpContext.Response.Headers.Location = urls.StatusQueryGetUri;
         var body = new CheckStatusBody(

@@ -33,7 +33,23 @@ public static class TaskRunner
     /// the attempts' events (started, retried) and the last stamp.</param>
     /// <param name="cancellation">Cancels the run (the workflow was cancelled): its timers are cancelled, no attempt follows.</param>
     public static Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock = null, CancellationToken cancellation = default) =>
-        RunCoreAsync(context, workflowId, task, backoff, clock, null, cancellation);
+        RunCoreAsync(context, workflowId, task, backoff, clock, null, 1, cancellation);
+
+    /// <summary>
+    /// Runs a task again after an earlier run failed (a redrive or a workflow rerun): a fresh attempt budget
+    /// (<c>max_retries</c> retries, back-off from its first step), attempts numbered on from <paramref name="firstAttempt"/>
+    /// so their idempotency keys and events never repeat the earlier run's; the outcome's attempt count is the last attempt's number.
+    /// </summary>
+    /// <param name="context">The orchestration running it.</param>
+    /// <param name="workflowId">The workflow it belongs to.</param>
+    /// <param name="task">The task.</param>
+    /// <param name="backoff">The back-off between attempts.</param>
+    /// <param name="clock">The orchestration's clock.</param>
+    /// <param name="firstAttempt">The number of this run's first attempt (the earlier runs' attempts plus one).</param>
+    /// <param name="cancellation">Cancels the run, as for <see cref="RunAsync"/>.</param>
+    public static Task<TaskOutcome> RunAgainAsync(
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock clock, int firstAttempt, CancellationToken cancellation = default) =>
+        RunCoreAsync(context, workflowId, task, backoff, clock, null, Math.Max(1, firstAttempt), cancellation);
 
     /// <summary>
     /// Goes on with a task whose first attempt ran elsewhere and failed (in a <see cref="TaskGroupActivity"/>): the
@@ -48,10 +64,10 @@ public static class TaskRunner
     /// <param name="cancellation">Cancels the run, as for <see cref="RunAsync"/>.</param>
     public static Task<TaskOutcome> RetryAfterFirstAttemptAsync(
         TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock clock, string firstAttemptError, CancellationToken cancellation = default) =>
-        RunCoreAsync(context, workflowId, task, backoff, clock, firstAttemptError, cancellation);
+        RunCoreAsync(context, workflowId, task, backoff, clock, firstAttemptError, 1, cancellation);
 
     private static async Task<TaskOutcome> RunCoreAsync(
-        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock, string? firstAttemptError, CancellationToken cancellation)
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock, string? firstAttemptError, int firstAttempt, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(task);
@@ -59,8 +75,10 @@ public static class TaskRunner
         var maxRetries = task.MaxRetries ?? 0;
         var seed = RetryBackoff.CreateSeed(workflowId, task.TaskId!);
         var events = new List<TaskEvent>();
-        for (var attempt = 1; ; attempt++)
+        for (var attempt = firstAttempt; ; attempt++)
         {
+            // The retry budget and back-off count this run's attempts; the attempt number goes on across runs.
+            var tried = attempt - firstAttempt + 1;
             string error;
             if (attempt == 1 && firstAttemptError is not null)
             {
@@ -105,7 +123,7 @@ public static class TaskRunner
                 return new TaskOutcome(false, null, Cancelled, attempt, events, clock?.Current);
             }
 
-            if (!RetryBackoff.ShouldRetry(attempt, maxRetries))
+            if (!RetryBackoff.ShouldRetry(tried, maxRetries))
             {
                 return new TaskOutcome(false, null, error, attempt, events, clock?.Current);
             }
@@ -117,7 +135,7 @@ public static class TaskRunner
 
             try
             {
-                await context.CreateTimer(context.CurrentUtcDateTime + backoff.GetDelay(attempt, seed), cancellation);
+                await context.CreateTimer(context.CurrentUtcDateTime + backoff.GetDelay(tried, seed), cancellation);
             }
             catch (TaskCanceledException) when (cancellation.IsCancellationRequested)
             {

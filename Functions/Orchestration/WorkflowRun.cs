@@ -27,19 +27,44 @@ public sealed class WorkflowRun
 
     /// <summary>Starts a run at <paramref name="now"/>. Tasks reach the index when they first change; until then readers show them pending from the spec.</summary>
     public WorkflowRun(string workflowId, WorkflowSpec spec, DateTimeOffset now)
+        : this(workflowId, spec, now, null)
+    {
+    }
+
+    /// <summary>
+    /// Starts a run at <paramref name="now"/>; with <paramref name="rerun"/>, a rerun of some of an earlier run's tasks
+    /// (<paramref name="spec"/> holds only those): attempts numbered on, index updates of their next run, the
+    /// workflow's creation time kept, stamps after the earlier run's, no second <c>submitted</c> event.
+    /// </summary>
+    public WorkflowRun(string workflowId, WorkflowSpec spec, DateTimeOffset now, RerunSeed? rerun)
     {
         ArgumentNullException.ThrowIfNull(spec);
         WorkflowId = workflowId;
         Spec = spec;
-        _createdAt = now;
+        Rerun = rerun;
+        _createdAt = rerun?.CreatedAt ?? now;
         IPriorityPolicy policy = spec.SchedulingPolicy == SchedulingPolicy.Deadline ? new EarliestDeadlineFirstPolicy() : new StrictPriorityWithAgingPolicy();
         Scheduler = DagScheduler.Create(spec, TaskGraph.Create(spec), policy, now);
         _records = spec.Tasks.ToDictionary(t => t.TaskId!, t => new TaskRecord(t), StringComparer.Ordinal);
         Clock = new OrchestrationClock(workflowId);
         _taskCallbacks = TaskEventCallbacks.AnySubscription(spec);
-        RecordEvent(null, TaskEventKind.Submitted, now);
+        if (rerun is null)
+        {
+            RecordEvent(null, TaskEventKind.Submitted, now);
+        }
+        else
+        {
+            Clock.Receive(rerun.After, now);
+        }
+
         CollectTransitions();
     }
+
+    /// <summary>What the earlier runs left, when this run reruns some of their tasks; null for a first run.</summary>
+    public RerunSeed? Rerun { get; }
+
+    /// <summary>The number of a task's first attempt in this run: 1, or on from the earlier runs' attempts in a rerun.</summary>
+    public int FirstAttemptOf(string taskId) => (Rerun?.Attempts.GetValueOrDefault(taskId) ?? 0) + 1;
 
     /// <summary>The run's hybrid logical clock (replay-safe); every event of the run is stamped by it.</summary>
     public OrchestrationClock Clock { get; }
@@ -73,8 +98,8 @@ public sealed class WorkflowRun
             var record = _records[dispatch.TaskId];
             record.StartedAt = now;
             record.StartSequence = ++_sequence;
-            record.Attempts = 1;
-            RecordEvent(dispatch.TaskId, TaskEventKind.Dispatched, now, attempt: 1);
+            record.Attempts = FirstAttemptOf(dispatch.TaskId);
+            RecordEvent(dispatch.TaskId, TaskEventKind.Dispatched, now, attempt: record.Attempts);
             result.Add(record.Spec);
         }
 
@@ -255,8 +280,14 @@ public sealed class WorkflowRun
         Scheduler.CountIn(TaskRunState.Skipped),
         Scheduler.CountIn(TaskRunState.Cancelled));
 
+    /// <summary>The small status shown while the run goes on: in a rerun, the whole workflow's counts (the earlier run's kept tasks included).</summary>
+    private WorkflowCounts WorkflowCounts() => Rerun?.Kept is { } kept ? Plus(Counts(), kept) : Counts();
+
+    private static WorkflowCounts Plus(WorkflowCounts a, WorkflowCounts b) =>
+        new(a.Total + b.Total, a.Pending + b.Pending, a.Running + b.Running, a.Completed + b.Completed, a.Failed + b.Failed, a.Skipped + b.Skipped, a.Cancelled + b.Cancelled);
+
     /// <summary>The small status shown while the run goes on (counts, not tasks: those are in the index).</summary>
-    public WorkflowProgress Progress() => new(WorkflowId, Counts(), CancelReason is not null);
+    public WorkflowProgress Progress() => new(WorkflowId, WorkflowCounts(), CancelReason is not null);
 
     /// <summary>Index entries for every task that changed since the last call, with increasing versions.</summary>
     public IReadOnlyList<TaskIndexEntry> TakeIndexUpdates()
@@ -285,6 +316,7 @@ public sealed class WorkflowRun
                     FinishSequence = report.FinishSequence,
                     Hlc = _records[taskId].LastHlc?.ToString(),
                     Version = version,
+                    Redrives = Rerun?.Redrives.GetValueOrDefault(taskId) ?? 0,
                 });
             }
         }

@@ -133,6 +133,33 @@ public sealed partial class TableTaskIndex : ITaskIndex, ITaskEventJournal
         return result;
     }
 
+    /// <inheritdoc />
+    public async Task<RedriveClaim> ClaimRedriveAsync(TaskIndexEntry claim, IReadOnlyCollection<WorkflowTaskStatus> from, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        ArgumentNullException.ThrowIfNull(from);
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await ReadTaskAsync(claim.WorkflowId, claim.TaskId, cancellation);
+            var current = row is null ? null : ToEntry(row);
+            if (row is null || !RedriveRules.MayClaim(current, claim, from))
+            {
+                return new RedriveClaim(false, current);
+            }
+
+            try
+            {
+                // Conditional on the ETag read: of two claims on one run, the second finds the row changed.
+                await _tasks.UpdateEntityAsync(ToEntity(row.PartitionKey, claim, row.GetInt64("Ord") ?? NextOrder()), row.ETag, TableUpdateMode.Replace, cancellation);
+                return new RedriveClaim(true, claim);
+            }
+            catch (RequestFailedException ex) when (IsConflict(ex) && attempt < MaxConflictRetries)
+            {
+                // Changed since it was read (another claim, a watch's touch): read and decide again.
+            }
+        }
+    }
+
     private async Task<TaskIndexEntry?> WatchOneAsync(string workflowId, string taskId, string waiter, CancellationToken cancellation)
     {
         var partition = TableKeys.Escape(workflowId);
@@ -332,6 +359,7 @@ public sealed partial class TableTaskIndex : ITaskIndex, ITaskEventJournal
             ["StartSeq"] = e.StartSequence,
             ["FinishSeq"] = e.FinishSequence,
             ["Version"] = e.Version,
+            ["Redrives"] = e.Redrives,
             ["Ord"] = order,
         };
         if (e.StartedAt is { } started)
@@ -377,5 +405,6 @@ public sealed partial class TableTaskIndex : ITaskIndex, ITaskEventJournal
         WorkerId = r.GetString("WorkerId"),
         Hlc = r.GetString("Hlc"),
         Version = r.GetInt64("Version") ?? 0,
+        Redrives = r.GetInt32("Redrives") ?? 0, // absent on rows written before redrives existed: a first run
     };
 }

@@ -149,3 +149,50 @@ public sealed class SqliteTaskIndexTests : TaskIndexContractTests, IAsyncLifetim
         Directory.Delete(_directory, recursive: true);
     }
 }
+
+/// <summary>A task index file written before redrives existed opens with its rows as first runs.</summary>
+public sealed class SqliteTaskIndexUpgradeTests : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "taskindex-old-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task Open_FileWithoutRedrivesColumn_AddsItAndClaimsWork()
+    {
+        Directory.CreateDirectory(_directory);
+        var path = Path.Combine(_directory, "tasks.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            // The schema before redrives, with one failed row.
+            command.CommandText = """
+                CREATE TABLE tasks (
+                  workflow_id TEXT NOT NULL, task_id TEXT NOT NULL, ord INTEGER NOT NULL,
+                  task_type TEXT NOT NULL, status INTEGER NOT NULL, priority INTEGER NOT NULL, attempts INTEGER NOT NULL,
+                  result TEXT, error TEXT, created_at INTEGER NOT NULL, started_at INTEGER, completed_at INTEGER,
+                  start_seq INTEGER NOT NULL, finish_seq INTEGER NOT NULL, worker_id TEXT, hlc TEXT, version INTEGER NOT NULL,
+                  PRIMARY KEY (workflow_id, task_id));
+                INSERT INTO tasks VALUES ('task:a', 'a', 1, 'fail', 3, 5, 2, NULL, 'boom', 0, 0, 0, 1, 2, NULL, NULL, 3);
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var index = new SqliteTaskIndex(path);
+        await index.InitializeAsync();
+
+        var old = await index.GetAsync("task:a", "a");
+        Assert.Equal(WorkflowTaskStatus.Failed, old!.Status);
+        Assert.Equal(0, old.Redrives);
+        var claim = await index.ClaimRedriveAsync(old with { Status = WorkflowTaskStatus.Pending, Redrives = 1, Version = 0 }, [WorkflowTaskStatus.Failed]);
+        Assert.True(claim.Claimed);
+        Assert.Equal(1, (await index.GetAsync("task:a", "a"))!.Redrives);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+}

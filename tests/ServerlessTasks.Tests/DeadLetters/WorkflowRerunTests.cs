@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace ServerlessTasks.Tests.DeadLetters;
+
+/// <summary>
+/// <c>POST /api/workflows/{id}/tasks/{task_id}/rerun</c> on the real app: a finished workflow's failed task and its
+/// skipped dependents run again; its completed tasks are neither run nor touched.
+/// </summary>
+public class WorkflowRerunTests(AppHost host) : IClassFixture<AppHost>
+{
+    [Fact]
+    public async Task RerunWorkflowTask_FailedNode_CompletesWithEarlierTasksUntouched()
+    {
+        // a -> b (fails attempts 1-2, max_retries 1) -> c; a -> e; d alone.
+        var id = await host.SubmitAsync("""
+            {"workflow_id":"rerun-1","tasks":[
+              {"task_id":"a","task_type":"echo","payload":{"n":1}},
+              {"task_id":"b","task_type":"fail","payload":{"fail_times":2},"max_retries":1,"dependencies":["a"]},
+              {"task_id":"c","task_type":"echo","payload":"C","dependencies":["b"]},
+              {"task_id":"d","task_type":"echo","payload":"D"},
+              {"task_id":"e","task_type":"echo","payload":"E","dependencies":["a"]}]}
+            """);
+        await host.PollUntilDoneAsync($"/runtime/webhooks/durabletask/instances/{id}");
+        var before = await host.GetWorkflowAsync(id);
+        Assert.Equal("failed", before.GetProperty("status").GetString());
+        Assert.Equal("failed", Task(before, "b").GetProperty("status").GetString());
+        Assert.Equal("skipped", Task(before, "c").GetProperty("status").GetString());
+        var kept = new[] { "a", "d", "e" }.ToDictionary(t => t, t => Task(before, t));
+        var keptEvents = new Dictionary<string, string>();
+        foreach (var t in kept.Keys)
+        {
+            Assert.Equal("completed", kept[t].GetProperty("status").GetString());
+            keptEvents[t] = (await TaskEventsAsync(id, t)).ToString();
+        }
+
+        using var rerun = await host.PostAsync($"/api/workflows/{id}/tasks/b/rerun", "");
+        var body = await rerun.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(rerun.StatusCode == HttpStatusCode.Accepted, $"{(int)rerun.StatusCode} {body}");
+        Assert.Equal(id, body.GetProperty("id").GetString());
+        Assert.EndsWith($"/api/workflows/{id}", body.GetProperty("status_url").GetString(), StringComparison.Ordinal);
+        var output = await host.PollUntilDoneAsync(body.GetProperty("statusQueryGetUri").GetString()!);
+        Assert.Equal("Completed", output.GetProperty("runtimeStatus").GetString());
+
+        var after = await host.GetWorkflowAsync(id);
+        Assert.Equal("completed", after.GetProperty("status").GetString());
+        Assert.Equal(5, after.GetProperty("counts").GetProperty("completed").GetInt32());
+        var b = Task(after, "b");
+        Assert.Equal("completed", b.GetProperty("status").GetString());
+        Assert.Equal(3, b.GetProperty("attempts").GetInt32());
+        Assert.Equal(3, b.GetProperty("result").GetProperty("succeeded_on_attempt").GetInt32());
+        Assert.Equal(1, b.GetProperty("redrives").GetInt32());
+        var c = Task(after, "c");
+        Assert.Equal("completed", c.GetProperty("status").GetString());
+        Assert.Equal("C", c.GetProperty("result").GetString());
+        Assert.Equal(1, c.GetProperty("attempts").GetInt32());
+        foreach (var (t, earlier) in kept)
+        {
+            // The very same entry (result, times, stamp, sequence) and not one new event.
+            Assert.Equal(earlier.ToString(), Task(after, t).ToString());
+            Assert.Equal(keptEvents[t], (await TaskEventsAsync(id, t)).ToString());
+        }
+
+        var bEvents = (await TaskEventsAsync(id, "b")).GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal(new[] { 3 }, Attempts(bEvents, "redriven"));
+        Assert.Equal(new[] { 3 }, Attempts(bEvents, "started"));
+        Assert.Equal(new[] { 3 }, Attempts(bEvents, "completed"));
+        Assert.Equal(new[] { 2 }, Attempts(bEvents, "failed"));
+        var cEvents = (await TaskEventsAsync(id, "c")).GetProperty("events").EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
+        Assert.Equal(new[] { "skipped", "ready", "dispatched", "started", "completed" }, cEvents);
+
+        // b completed now, and a always was: both refused, nothing started.
+        foreach (var (task, status) in new[] { ("b", "completed"), ("a", "completed") })
+        {
+            using var again = await host.PostAsync($"/api/workflows/{id}/tasks/{task}/rerun", "");
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            var problem = await again.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal($"Task '{task}' of workflow '{id}' is {status}: only a failed or cancelled task can be rerun.", problem.GetProperty("detail").GetString());
+            Assert.Equal(status, problem.GetProperty("errors")[0].GetProperty("status").GetString());
+        }
+
+        Assert.Equal(after.ToString(), (await host.GetWorkflowAsync(id)).ToString());
+    }
+
+    [Fact]
+    public async Task RerunWorkflowTask_StillRunning_409AndTheWorkflowGoesOn()
+    {
+        var id = await host.SubmitAsync("""
+            {"workflow_id":"rerun-running","tasks":[
+              {"task_id":"f","task_type":"fail","max_retries":0},
+              {"task_id":"g","task_type":"approval","timeout":600}]}
+            """);
+        var running = await host.WaitUntilAsync(id, w => Task(w, "f").GetProperty("status").GetString() == "failed"
+            && Task(w, "g").GetProperty("status").GetString() == "running");
+        Assert.Equal("running", running.GetProperty("status").GetString());
+
+        foreach (var (task, detail) in new[]
+        {
+            ("f", $"Task 'f' of workflow '{id}' is failed, but the workflow is still running; rerun it once the workflow has finished."),
+            ("g", $"Task 'g' of workflow '{id}' is running: only a failed or cancelled task can be rerun."),
+        })
+        {
+            using var response = await host.PostAsync($"/api/workflows/{id}/tasks/{task}/rerun", "");
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(detail, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+
+        using (var approve = await host.PostAsync($"/api/workflows/{id}/events/approval:g", "true"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, approve.StatusCode);
+        }
+
+        var done = await host.WaitForWorkflowAsync(id);
+        Assert.Equal("failed", done.GetProperty("status").GetString());
+        Assert.Equal("completed", Task(done, "g").GetProperty("status").GetString());
+    }
+
+    [Theory]
+    [InlineData("/api/workflows/no-such-workflow/tasks/a/rerun", "No workflow with id 'no-such-workflow'.")]
+    [InlineData("/api/workflows/rerun-known/tasks/no-such-task/rerun", "No task with id 'no-such-task' in workflow 'rerun-known'.")]
+    public async Task RerunWorkflowTask_Unknown_404ProblemJson(string path, string detail)
+    {
+        using (var submit = await host.PostAsync("/api/workflows", """{"workflow_id":"rerun-known","tasks":[{"task_id":"a","task_type":"echo","payload":1}]}"""))
+        {
+            Assert.True(submit.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK, $"{(int)submit.StatusCode}");
+        }
+
+        using var response = await host.PostAsync(path, "");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(detail, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
+    private static JsonElement Task(JsonElement workflow, string taskId) =>
+        workflow.GetProperty("tasks").EnumerateArray().Single(t => t.GetProperty("task_id").GetString() == taskId);
+
+    private Task<JsonElement> TaskEventsAsync(string workflowId, string taskId) =>
+        host.Http.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}/events?workflow_id={workflowId}");
+
+    private static List<int> Attempts(List<JsonElement> events, string kind) =>
+        [.. events.Where(e => e.GetProperty("kind").GetString() == kind).Select(e => e.GetProperty("attempt").GetInt32())];
+}
