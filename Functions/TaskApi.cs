@@ -74,7 +74,7 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
         var entry = await index.GetAsync(instanceId, taskId, context.CancellationToken);
         var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, context.CancellationToken);
         var spec = instance?.ReadInputAs<TaskSpec>();
-        var callback = await CallbackStateView.ForAsync(callbacks, instanceId, spec?.Callback, context.CancellationToken);
+        var callback = await CallbackStateView.ForAsync(callbacks, instanceId, spec?.Callback, context.CancellationToken, entry?.Redrives ?? 0);
         if (entry is not null)
         {
             return ApiResults.Json(await Workers.ExternalTaskStatus.OverlayAsync(workers, TaskView.From(entry), context.CancellationToken) with

@@ -86,7 +86,7 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
             tasks,
             instance.FailureDetails?.ErrorMessage,
             report?.Compensations is { Count: > 0 } compensations ? compensations : null,
-            await CallbackStateView.ForAsync(callbacks, id, spec?.Callback, context.CancellationToken),
+            await CallbackStateView.ForAsync(callbacks, id, spec?.Callback, context.CancellationToken, indexed.Values.Sum(e => e.Redrives)),
             deliveries is null ? null : CallbackSummary.Of(deliveries)));
     }
 

@@ -126,14 +126,14 @@ public static class WorkflowOrchestrator
         return run.Report();
     }
 
-    /// <summary>Starts the workflow's completion callback, when it asked for one.</summary>
-    internal static async Task NotifyAsync(TaskOrchestrationContext context, WorkflowSpec spec, WorkflowRun run, WorkflowReport report)
+    /// <summary>Starts the workflow's completion callback, when it asked for one (<paramref name="runNumber"/>: see <see cref="Callbacks.CallbackKeys.RunCompletion"/>).</summary>
+    internal static async Task NotifyAsync(TaskOrchestrationContext context, WorkflowSpec spec, WorkflowRun run, WorkflowReport report, int runNumber = 0)
     {
         if (spec.Callback is not null)
         {
             // Stamped after every task event of the run, so receivers can order it against the journal.
             var completedAt = run.Clock.Next(context.UtcNow()).ToString();
-            await Callbacks.CallbackStarter.ForWorkflowAsync(context, spec.Callback, report, completedAt); // never changes the result
+            await Callbacks.CallbackStarter.ForWorkflowAsync(context, spec.Callback, report, completedAt, runNumber); // never changes the result
         }
     }
 

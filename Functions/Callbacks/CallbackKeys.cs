@@ -12,6 +12,14 @@ public static class CallbackKeys
     /// <summary>An orchestration's own completion (workflow, or single task): <c>callback:{workflow}:completed</c>.</summary>
     public static string Completion(string workflowId) => Format($"callback:{Part(workflowId)}:completed");
 
+    /// <summary>
+    /// The completion of a later run of an orchestration (a redriven task, a rerun workflow):
+    /// <c>callback:{workflow}:completed:run:{n}</c>, so the new outcome is delivered even though the first run's was.
+    /// Run 0 is <see cref="Completion"/>.
+    /// </summary>
+    public static string RunCompletion(string workflowId, int run) =>
+        run <= 0 ? Completion(workflowId) : Format($"callback:{Part(workflowId)}:completed:run:{run.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+
     /// <summary>A task event a workflow's callback subscribed to: <c>callback:{workflow}:{event}:{task}</c>.</summary>
     public static string TaskEvent(string workflowId, string eventName, string taskId) => Format($"callback:{Part(workflowId)}:{eventName}:{Part(taskId)}");
 

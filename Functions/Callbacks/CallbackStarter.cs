@@ -20,7 +20,8 @@ public static class CallbackStarter
     /// <param name="callback">The submission's callback, if any.</param>
     /// <param name="report">The final report.</param>
     /// <param name="hlc">The completion's HLC stamp (after every task event of the workflow).</param>
-    public static Task ForWorkflowAsync(TaskOrchestrationContext context, CallbackSpec? callback, WorkflowReport report, string? hlc = null)
+    /// <param name="run">Which run of the workflow this is (0 the first; a rerun's is higher): each run's outcome is its own delivery.</param>
+    public static Task ForWorkflowAsync(TaskOrchestrationContext context, CallbackSpec? callback, WorkflowReport report, string? hlc = null, int run = 0)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
@@ -35,7 +36,8 @@ public static class CallbackStarter
             : (JsonElement?)null;
         var error = status == "completed" ? null : report.Tasks.FirstOrDefault(t => t.Status == WorkflowTaskStatus.Failed)?.Error ?? status;
         return StartAsync(context, new CallbackNotice(
-            report.WorkflowId, null, "completed", callback.Url, callback.Token, status, result, error, hlc, context.UtcNow()));
+            report.WorkflowId, null, "completed", callback.Url, callback.Token, status, result, error, hlc, context.UtcNow(),
+            run > 0 ? CallbackKeys.RunCompletion(report.WorkflowId, run) : null));
     }
 
     /// <summary>Starts the completion callback of a single task, if its submission has one.</summary>
@@ -51,7 +53,8 @@ public static class CallbackStarter
 
         var result = final.Result is null ? (JsonElement?)null : JsonSerializer.Deserialize<JsonElement>(final.Result);
         return StartAsync(context, new CallbackNotice(
-            final.WorkflowId, final.TaskId, "completed", callback.Url, callback.Token, final.Status.ToString().ToLowerInvariant(), result, final.Error, final.Hlc, context.UtcNow()));
+            final.WorkflowId, final.TaskId, "completed", callback.Url, callback.Token, final.Status.ToString().ToLowerInvariant(), result, final.Error, final.Hlc, context.UtcNow(),
+            final.Redrives > 0 ? CallbackKeys.RunCompletion(final.WorkflowId, final.Redrives) : null)); // a redrive's outcome is its own delivery
     }
 
     private static async Task StartAsync(TaskOrchestrationContext context, CallbackNotice notice)

@@ -25,7 +25,12 @@ public sealed record CallbackStateView(
     /// The completion callback of an orchestration: the stored delivery, or pending when the submission asked
     /// for one that has not started yet; null when its callback does not subscribe to <c>completed</c>.
     /// </summary>
-    public static async Task<CallbackStateView?> ForAsync(ICallbackStore store, string workflowId, CallbackSpec? callback, CancellationToken cancellation)
+    /// <param name="store">The callback store.</param>
+    /// <param name="workflowId">The orchestration.</param>
+    /// <param name="callback">The submission's callback.</param>
+    /// <param name="cancellation">Cancels the read.</param>
+    /// <param name="run">The run whose completion to show (a redriven task's or rerun workflow's latest; 0 the first).</param>
+    public static async Task<CallbackStateView?> ForAsync(ICallbackStore store, string workflowId, CallbackSpec? callback, CancellationToken cancellation, int run = 0)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (callback is null || !callback.EffectiveEvents.Contains(CallbackEventKind.Completed))
@@ -33,8 +38,8 @@ public sealed record CallbackStateView(
             return null;
         }
 
-        var key = CallbackKeys.Completion(workflowId);
-        var legacy = CallbackKeys.LegacyCompletion(workflowId);
+        var key = CallbackKeys.RunCompletion(workflowId, run);
+        var legacy = run > 0 ? key : CallbackKeys.LegacyCompletion(workflowId);
         var record = await store.GetAsync(key, cancellation) ?? (legacy == key ? null : await store.GetAsync(legacy, cancellation));
         return record is not null ? From(record) : new(CallbackDeliveryStatus.Pending, callback.Url, "completed", null, 0, null, null);
     }

@@ -73,8 +73,8 @@ public sealed class DeadLetterApi(ITaskIndex index)
 
     /// <summary>
     /// <c>POST /api/dead-letters/tasks/redrive {task_type?, failed_since?, failed_until?, limit?}</c>: redrives the
-    /// matching dead letters (oldest first, at most <c>limit</c>, default 100); 200 with the tasks it started again and
-    /// those it matched but did not start (another redrive got there first).
+    /// matching dead letters (oldest first, at most <c>limit</c>, default 100); 202 (as the callbacks' redrive) with the
+    /// tasks it started again and those it matched but did not start (another redrive got there first).
     /// </summary>
     [Function(nameof(RedriveTaskDeadLetters))]
     public async Task<IActionResult> RedriveTaskDeadLetters(
@@ -121,7 +121,7 @@ public sealed class DeadLetterApi(ITaskIndex index)
             }
         }
 
-        return ApiResults.Json(new RedriveReport(redriven, refused));
+        return ApiResults.Json(new RedriveReport(redriven, refused), 202);
     }
 
     /// <summary>The failed single tasks matching <paramref name="filter"/> (its limit aside), oldest first.</summary>

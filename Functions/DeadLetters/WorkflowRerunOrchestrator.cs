@@ -46,7 +46,7 @@ public static class WorkflowRerunOrchestrator
         }
 
         var report = plan.Merge(await WorkflowOrchestrator.RunDagAsync(context, run));
-        await WorkflowOrchestrator.NotifyAsync(context, spec, run, report);
+        await WorkflowOrchestrator.NotifyAsync(context, spec, run, report, plan.RunNumber(seed));
         return report;
     }
 

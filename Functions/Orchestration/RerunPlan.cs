@@ -108,6 +108,16 @@ public sealed class RerunPlan
         return new RerunSeed(createdAt, after, attempts, redrives, CountsOf(_spec.Tasks.Where(t => !_rerun.Contains(t.TaskId!)).Select(t => StatusOf(t.TaskId!))));
     }
 
+    /// <summary>
+    /// The workflow's run number after this rerun: the sum of its tasks' redrive counts (each rerun raises at least one),
+    /// which names the rerun's own completion callback.
+    /// </summary>
+    public int RunNumber(RerunSeed seed)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        return seed.Redrives.Values.Sum() + _entries.Values.Where(e => !_rerun.Contains(e.TaskId)).Sum(e => e.Redrives);
+    }
+
     /// <summary>The whole workflow's report: the rerun's tasks as it reports them, every other task as its entry says.</summary>
     public WorkflowReport Merge(WorkflowReport rerun)
     {

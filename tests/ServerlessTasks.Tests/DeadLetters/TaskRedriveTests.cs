@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ServerlessTasks.Tests.Callbacks;
 
 namespace ServerlessTasks.Tests.DeadLetters;
 
@@ -131,6 +132,30 @@ public class TaskRedriveTests(AppHost host) : IClassFixture<AppHost>
         Assert.Equal("timed out after 0.2 s", letters.GetProperty("items")[0].GetProperty("error").GetString());
     }
 
+    [Fact]
+    public async Task RedriveTask_WithCompletionCallback_DeliversEachRunsOutcome()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await SubmitAndFailAsync($$$"""{"task_id":"dl-hook","task_type":"fail","payload":{"fail_times":1},"max_retries":0,"callback":{"url":"{{{receiver.Url()}}}","token":"ref-1"}}""");
+        await Eventually.ReturnsAsync(() => Task.FromResult(receiver.Received.Count), n => n >= 1, AppHost.DefaultWait);
+
+        using (var redrive = await host.PostAsync("/api/tasks/dl-hook/redrive", ""))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, redrive.StatusCode);
+            await host.PollUntilDoneAsync((await redrive.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!);
+        }
+
+        await Eventually.ReturnsAsync(() => Task.FromResult(receiver.Received.Count), n => n >= 2, AppHost.DefaultWait);
+        var bodies = receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
+        Assert.Equal(2, bodies.Count);
+        Assert.Equal(new[] { "failed", "completed" }, bodies.Select(b => b.GetProperty("status").GetString()));
+        Assert.All(bodies, b => Assert.Equal("ref-1", b.GetProperty("token").GetString()));
+        Assert.Equal(2, bodies[1].GetProperty("result").GetProperty("succeeded_on_attempt").GetInt32());
+        Assert.NotEqual(receiver.Received[0].Id, receiver.Received[1].Id);
+        var task = await Eventually.ReturnsAsync(() => GetTaskAsync("dl-hook"), t => t.GetProperty("callback").GetProperty("status").GetString() == "delivered", AppHost.DefaultWait);
+        Assert.Equal(receiver.Received[1].Id, task.GetProperty("callback").GetProperty("webhook_id").GetString());
+    }
+
     [Theory]
     [InlineData("/api/tasks/no-such-task/redrive", "", "application/json", 404)]
     [InlineData("/api/dead-letters/tasks/redrive", """{"limit":0}""", "application/json", 422)]
@@ -191,7 +216,7 @@ public class TaskRedriveTests(AppHost host) : IClassFixture<AppHost>
     {
         using var response = await host.PostAsync("/api/dead-letters/tasks/redrive", filter);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {body}");
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {body}");
         return body;
     }
 
