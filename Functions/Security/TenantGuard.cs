@@ -13,7 +13,7 @@ namespace ServerlessTasks.Functions.Security;
 /// Tenant isolation for every HTTP function, before it runs: a request whose key has a tenant reaches an id (a task,
 /// workflow, order, worker or schedule in its route, or a <c>workflow_id</c> in its query) only when its tenant owns
 /// it; otherwise it gets the same 404 problem an unknown id gets, so another tenant's ids do not leak. Operator
-/// endpoints that see across tenants (dashboard, pools, proctor, callback dead letters, the orders ledger) answer
+/// endpoints that see across tenants (dashboard, pools, proctor, callback and task dead letters, the orders ledger) answer
 /// a tenant's key with 403. Lists are filtered by the endpoints themselves (<see cref="TenantScope.OwnedAsync"/>).
 /// </summary>
 /// <remarks>
@@ -26,7 +26,7 @@ public sealed class TenantGuard(ITenantDirectory directory)
 
     private static readonly HashSet<string> OperatorAreas = new(StringComparer.Ordinal)
     {
-        "callbacks", "dashboard", "pools", "proctor", "orders-ledger",
+        "callbacks", "dashboard", "dead-letters", "pools", "proctor", "orders-ledger",
     };
 
     /// <summary>Null when <paramref name="tenant"/> may run <paramref name="function"/> for <paramref name="request"/>, else the refusal.</summary>
