@@ -20,6 +20,9 @@ namespace ServerlessTasks.Functions.Schedules;
 public sealed class ScheduleApi(TimeProvider time)
 {
     private const int MaxScheduleIdLength = 100;
+
+    /// <summary>How long <c>DELETE</c> waits for the schedule's orchestration to take its termination before answering 202.</summary>
+    private static readonly TimeSpan DeleteWait = TimeSpan.FromSeconds(30);
     private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
     private readonly WorkflowValidator _validator = new();
 
@@ -104,7 +107,7 @@ public sealed class ScheduleApi(TimeProvider time)
         return instance is null || instance.RuntimeStatus == OrchestrationRuntimeStatus.Terminated ? NotFound(id) : ApiResults.Json(View(instance));
     }
 
-    /// <summary><c>DELETE /api/schedules/{id}</c>: stops it (no more firings) and removes it; 204, 404 unknown.</summary>
+    /// <summary><c>DELETE /api/schedules/{id}</c>: stops it (no more firings) and removes it; 204 once it is gone, 404 unknown, 202 when stopping takes longer than 30 s.</summary>
     [Function(nameof(DeleteSchedule))]
     public static async Task<IActionResult> DeleteSchedule(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "schedules/{id}")] HttpRequest request,
@@ -123,15 +126,25 @@ public sealed class ScheduleApi(TimeProvider time)
 
         if (!instance.IsCompleted)
         {
-            // Terminated, not purged: the orchestration is gone from the API at once (reads treat Terminated as deleted);
-            // its history stays until Durable's purge, like any finished instance.
+            // Terminating is a message the orchestration still has to take: the answer waits for it, so a read right
+            // after the 204 no longer finds the schedule (reads treat Terminated as deleted).
             await client.TerminateInstanceAsync(instanceId, "schedule deleted", context.CancellationToken);
-            return new NoContentResult();
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+            wait.CancelAfter(DeleteWait);
+            try
+            {
+                await client.WaitForInstanceCompletionAsync(instanceId, wait.Token);
+            }
+            catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+            {
+                return ApiResults.Json(new { schedule_id = id, status = "deleting" }, StatusCodes.Status202Accepted);
+            }
         }
 
         await client.PurgeInstanceAsync(instanceId, context.CancellationToken);
         return new NoContentResult();
     }
+
 
     /// <summary><c>POST /api/schedules/{id}/pause</c>: no firings until resumed (a firing due meanwhile runs once on resume).</summary>
     [Function(nameof(PauseSchedule))]

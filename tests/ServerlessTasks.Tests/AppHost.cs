@@ -55,7 +55,21 @@ public class AppHost : IAsyncLifetime
     /// <summary>The environment the host and the app run in (<c>AZURE_FUNCTIONS_ENVIRONMENT</c>).</summary>
     protected virtual string EnvironmentName => "Development";
 
-    public virtual async Task InitializeAsync()
+    public virtual Task InitializeAsync() => StartHostAsync();
+
+    /// <summary>
+    /// Stops the host and its worker as a deployment's restart would, then starts them again on the same data folder
+    /// (a new port: <see cref="Http"/> is replaced).
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        Http.Dispose();
+        await StopHostAsync(Host);
+        _host = null;
+        await StartHostAsync();
+    }
+
+    private async Task StartHostAsync()
     {
         var worker = new Dictionary<string, string>(StringComparer.Ordinal)
         {

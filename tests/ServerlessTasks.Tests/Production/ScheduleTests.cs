@@ -103,6 +103,63 @@ public sealed class ScheduleTests(FakeClockAppHost host) : IClassFixture<FakeClo
     }
 
     [Fact]
+    public async Task Cron_HostRestartedBetweenFirings_NothingFiresTwiceAndTheNextOccurrenceFiresOnce()
+    {
+        using (var created = await host.PostAsync("/api/schedules", """{"schedule_id":"restarted","cron":"0 30 * * * *","task":{"task_type":"echo","payload":"r"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var first = Next(await WaitScheduleAsync("restarted", s => Next(s) is not null))!.Value;
+        host.Clock.SetUtcNow(first);
+        var before = await WaitScheduleAsync("restarted", s => s.GetProperty("fired").GetInt32() == 1 && Next(s) > first);
+        var second = Next(before)!.Value;
+
+        await host.RestartAsync();
+
+        // The restarted host replays the schedule's orchestration: it still waits for the same next occurrence.
+        Assert.Equal(second, Next(await WaitScheduleAsync("restarted", s => Next(s) is not null)));
+        host.Clock.SetUtcNow(second);
+        var after = await WaitScheduleAsync("restarted", s => Next(s) > second);
+        Assert.Equal(2, after.GetProperty("fired").GetInt32());
+        Assert.Equal(second.AddHours(1), Next(after));
+        Assert.True(await SubmittedAsync("restarted", first), $"no submission for {first:O}");
+        Assert.True(await SubmittedAsync("restarted", second), $"no submission for {second:O}");
+        using var deleted = await host.Http.DeleteAsync("/api/schedules/restarted");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+    }
+
+    [Fact]
+    public async Task Delete_RightAfterCreateOrWhilePaused_204ThenReadsAre404()
+    {
+        foreach (var (id, pause) in new[] { ("gone-running", false), ("gone-paused", true) })
+        {
+            using (var created = await host.PostAsync("/api/schedules", $$$"""{"schedule_id":"{{{id}}}","cron":"0 0 12 * * *","task":{"task_type":"echo"}}"""))
+            {
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            }
+
+            if (pause)
+            {
+                using var paused = await host.Http.PostAsync($"/api/schedules/{id}/pause", null);
+                Assert.Equal(HttpStatusCode.Accepted, paused.StatusCode);
+                await WaitScheduleAsync(id, s => s.GetProperty("status").GetString() == "paused");
+            }
+
+            using (var deleted = await host.Http.DeleteAsync($"/api/schedules/{id}"))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            }
+
+            // No window in which the deleted schedule still reads as there.
+            using var read = await host.Http.GetAsync($"/api/schedules/{id}");
+            Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+            using var again = await host.Http.DeleteAsync($"/api/schedules/{id}");
+            Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task RunAt_FiresOnce_ThenCompletes()
     {
         var at = host.LaterOfBothClocks.AddMinutes(10);
