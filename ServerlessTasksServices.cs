@@ -13,6 +13,7 @@ using ServerlessTasks.TableStorage;
 using ServerlessTasks.TaskIndex;
 using ServerlessTasks.TaskIndex.Tables;
 using ServerlessTasks.TaskIndex.Tenants;
+using ServerlessTasks.TaskIndex.Caching;
 using ServerlessTasks.Webhooks;
 using ServerlessTasks.Webhooks.Tables;
 
@@ -73,6 +74,36 @@ public static class ServerlessTasksServices
             _ => Initialized(new TableTenantDirectory(TablesService(configuration), TablePrefix(configuration)), d => d.InitializeAsync()),
         };
     }
+
+    /// <summary>
+    /// The result cache, on the same provider as the task index: <c>sqlite</c> (file <c>results.db</c> beside the task
+    /// index), <c>tables</c> (table <c>{TaskIndex:TablePrefix}Results</c>) or <c>memory</c>; bounded by
+    /// <c>ResultCache:MaxEntries</c> (default 10,000) and <c>ResultCache:MaxBytes</c> (default 67,108,864).
+    /// </summary>
+    public static IResultCache CreateResultCache(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var limits = new ResultCacheLimits
+        {
+            MaxEntries = PositiveSetting(configuration, "ResultCache:MaxEntries", ResultCacheLimits.Default.MaxEntries),
+            MaxBytes = PositiveSetting(configuration, "ResultCache:MaxBytes", ResultCacheLimits.Default.MaxBytes),
+        };
+        return StoreProvider(configuration) switch
+        {
+            "memory" => SqliteResultCache.InMemory(limits),
+            "sqlite" => new SqliteResultCache(BesideTaskIndex(configuration, "results.db"), limits),
+            _ => Initialized(new TableResultCache(TablesService(configuration), TablePrefix(configuration), limits), c => c.InitializeAsync()),
+        };
+    }
+
+    private static int PositiveSetting(IConfiguration configuration, string key, int fallback) => (int)PositiveSetting(configuration, key, fallback, int.MaxValue);
+
+    private static long PositiveSetting(IConfiguration configuration, string key, long fallback, long max = long.MaxValue) =>
+        configuration[key] is { Length: > 0 } text
+            ? long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 && value <= max
+                ? value
+                : throw new InvalidOperationException($"The setting {key} must be a whole number from 1 to {max}; it is '{text}'.")
+            : fallback;
 
     /// <summary>A file in the task index's folder.</summary>
     private static string BesideTaskIndex(IConfiguration configuration, string file) =>
@@ -141,6 +172,8 @@ public static class ServerlessTasksServices
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // per-task timeouts apply
         services.TryAddSingleton<ITaskIndex>(_ => CreateTaskIndex(configuration));
         services.TryAddSingleton<ITenantDirectory>(_ => CreateTenantDirectory(configuration));
+        services.TryAddSingleton<IResultCache>(_ => CreateResultCache(configuration));
+        services.TryAddSingleton<ResultCacheMetrics>();
         services.AddApiSecurity(configuration);
         AddTaskEvents(services, configuration);
         ServerlessTasks.Functions.Workers.WorkerServices.AddExternalWorkers(services, configuration); // external workers, proctor, health

@@ -47,6 +47,13 @@ public sealed class TaskIndexActivities(
         ArgumentNullException.ThrowIfNull(client);
         var updates = batch.Tasks ?? [];
         var events = batch.Events ?? [];
+        // A task served from the cache is marked so in the index by its task_cached event, which comes with its completion.
+        if (events.Any(e => e.Kind == TaskEventKind.TaskCached))
+        {
+            var cached = events.Where(e => e.Kind == TaskEventKind.TaskCached).Select(e => (e.WorkflowId, e.TaskId)).ToHashSet();
+            updates = [.. updates.Select(u => u.Status == Domain.Model.WorkflowTaskStatus.Completed && cached.Contains((u.WorkflowId, u.TaskId)) ? u with { Cached = true } : u)];
+        }
+
         var stamp = await sink.AppendAsync(events, cancellation);
 
         var waiters = await index.ApplyAsync(updates, cancellation);

@@ -43,6 +43,13 @@ public static class TaskTypes
         [OrderSteps.Types.Notify] = nameof(OrderActivities.OrderNotify),
     };
 
+    /// <summary>
+    /// The task types whose result depends on the payload alone, so a cached result stands for a run (<c>cache</c> on a
+    /// task): <c>echo</c> and <c>compute</c>. Not <c>http</c> (the far side changes), <c>fail</c> (counts attempts),
+    /// the waits, the order steps (side effects) or external types (unknown to the app).
+    /// </summary>
+    public static IReadOnlyCollection<string> Deterministic { get; } = [Echo, Compute];
+
     /// <summary>The built-in task types.</summary>
     public static IReadOnlyCollection<string> BuiltIn => Runners.Keys;
 

@@ -12,7 +12,7 @@ namespace ServerlessTasks.TaskIndex;
 public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAsyncDisposable
 {
     private const string Columns =
-        "workflow_id, task_id, task_type, status, priority, attempts, result, error, created_at, started_at, completed_at, start_seq, finish_seq, worker_id, hlc, version, redrives";
+        "workflow_id, task_id, task_type, status, priority, attempts, result, error, created_at, started_at, completed_at, start_seq, finish_seq, worker_id, hlc, version, redrives, cached";
 
     private readonly SerialSqlite _db;
     private long _order;
@@ -133,7 +133,7 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
               task_type TEXT NOT NULL, status INTEGER NOT NULL, priority INTEGER NOT NULL, attempts INTEGER NOT NULL,
               result TEXT, error TEXT, created_at INTEGER NOT NULL, started_at INTEGER, completed_at INTEGER,
               start_seq INTEGER NOT NULL, finish_seq INTEGER NOT NULL, worker_id TEXT, hlc TEXT, version INTEGER NOT NULL,
-              redrives INTEGER NOT NULL DEFAULT 0,
+              redrives INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0,
               PRIMARY KEY (workflow_id, task_id));
             CREATE INDEX IF NOT EXISTS tasks_by_order ON tasks (ord);
             CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, ord);
@@ -153,6 +153,15 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
             }
         }
 
+        // An index written before result caching gains the column (0: not cached).
+        using (var column = Command(connection, "SELECT COUNT(*) FROM pragma_table_info('tasks') WHERE name = 'cached'"))
+        {
+            if (Convert.ToInt64(column.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                Execute(connection, "ALTER TABLE tasks ADD COLUMN cached INTEGER NOT NULL DEFAULT 0");
+            }
+        }
+
         using var max = Command(connection, "SELECT COALESCE(MAX(ord), 0) FROM tasks");
         _order = Convert.ToInt64(max.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -161,7 +170,7 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
     {
         using var command = Command(connection, $"SELECT {Columns}, ord FROM tasks WHERE workflow_id = $wf AND task_id = $t", ("$wf", workflowId), ("$t", taskId));
         using var reader = command.ExecuteReader();
-        return reader.Read() ? (Map(reader), reader.GetInt64(17)) : (null, 0);
+        return reader.Read() ? (Map(reader), reader.GetInt64(18)) : (null, 0);
     }
 
     private static List<TaskIndexEntry> ReadAll(SqliteCommand command)
@@ -182,12 +191,12 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
     private static void Write(SqliteConnection connection, TaskIndexEntry e, long order) =>
         Execute(connection, $"""
             INSERT OR REPLACE INTO tasks ({Columns}, ord)
-            VALUES ($wf, $t, $type, $status, $priority, $attempts, $result, $error, $created, $started, $completed, $ss, $fs, $worker, $hlc, $version, $redrives, $ord)
+            VALUES ($wf, $t, $type, $status, $priority, $attempts, $result, $error, $created, $started, $completed, $ss, $fs, $worker, $hlc, $version, $redrives, $cached, $ord)
             """,
             ("$wf", e.WorkflowId), ("$t", e.TaskId), ("$type", e.TaskType), ("$status", (int)e.Status), ("$priority", e.Priority),
             ("$attempts", e.Attempts), ("$result", e.Result), ("$error", e.Error), ("$created", e.CreatedAt.UtcTicks),
             ("$started", e.StartedAt?.UtcTicks), ("$completed", e.CompletedAt?.UtcTicks), ("$ss", e.StartSequence),
-            ("$fs", e.FinishSequence), ("$worker", e.WorkerId), ("$hlc", e.Hlc), ("$version", e.Version), ("$redrives", e.Redrives), ("$ord", order));
+            ("$fs", e.FinishSequence), ("$worker", e.WorkerId), ("$hlc", e.Hlc), ("$version", e.Version), ("$redrives", e.Redrives), ("$cached", e.Cached ? 1 : 0), ("$ord", order));
 
     private static TaskIndexEntry Map(SqliteDataReader r) => new()
     {
@@ -208,5 +217,6 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
         Hlc = r.IsDBNull(14) ? null : r.GetString(14),
         Version = r.GetInt64(15),
         Redrives = r.GetInt32(16),
+        Cached = r.GetInt64(17) != 0,
     };
 }

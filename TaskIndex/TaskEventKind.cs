@@ -50,4 +50,7 @@ public enum TaskEventKind
     /// starts; the attempt is the run's first (numbering goes on from the earlier run's), the detail says who asked.
     /// </summary>
     Redriven,
+
+    /// <summary>The task completed from the result cache without running (the detail is the cache key's first characters).</summary>
+    TaskCached,
 }

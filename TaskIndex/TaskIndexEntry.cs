@@ -47,6 +47,9 @@ public sealed record TaskIndexEntry
     /// <summary>The worker that ran it, for external workers.</summary>
     public string? WorkerId { get; init; }
 
+    /// <summary>Whether it completed from the result cache without running (its <see cref="TaskEventKind.TaskCached"/> event).</summary>
+    public bool Cached { get; init; }
+
     /// <summary>The hybrid logical clock stamp of its latest event.</summary>
     public string? Hlc { get; init; }
 

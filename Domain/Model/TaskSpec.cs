@@ -15,6 +15,7 @@ namespace ServerlessTasks.Domain.Model;
 /// <param name="MaxRetries">Retries after the first attempt; <c>null</c> means the service default.</param>
 /// <param name="Compensate">Optional undo step run when the workflow fails after this task completed.</param>
 /// <param name="Callback">Optional webhook: for a task submitted on its own, or a task's own callback inside a workflow (its final outcome and any task events it subscribes to).</param>
+/// <param name="Cache">Optional result caching (<c>cache: {ttl_seconds}</c>), for deterministic task types only.</param>
 public sealed record TaskSpec(
     string? TaskId,
     string TaskType,
@@ -25,7 +26,8 @@ public sealed record TaskSpec(
     DateTimeOffset? Deadline = null,
     int? MaxRetries = null,
     CompensationSpec? Compensate = null,
-    CallbackSpec? Callback = null)
+    CallbackSpec? Callback = null,
+    CacheSpec? Cache = null)
 {
     /// <summary>Priority given to tasks that do not name one.</summary>
     public const int DefaultPriority = 5;

@@ -86,6 +86,9 @@ public enum ValidationProblemCode
     [JsonStringEnumMemberName("invalid_compensation")]
     InvalidCompensation,
 
+    /// <summary><c>cache.ttl_seconds</c> is missing or out of range, or the task type is not deterministic (cannot be cached).</summary>
+    InvalidCache,
+
     /// <summary>The payload does not fit its task type (e.g. a negative <c>delay</c>, <c>compute</c> iterations over the cap).</summary>
     [JsonStringEnumMemberName("invalid_payload")]
     InvalidPayload,

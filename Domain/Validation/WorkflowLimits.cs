@@ -37,6 +37,9 @@ public sealed record WorkflowLimits
     /// <summary>Longest per-attempt timeout a task may ask for (default 30 days).</summary>
     public TimeSpan MaxTimeout { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>Longest <c>cache.ttl_seconds</c> a task may ask for (default 7 days, 604,800 s).</summary>
+    public int MaxCacheTtlSeconds { get; init; } = 7 * 24 * 60 * 60;
+
     /// <summary>Longest callback URL (default 2,048 characters).</summary>
     public int MaxCallbackUrlLength { get; init; } = 2048;
 

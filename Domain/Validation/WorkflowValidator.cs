@@ -15,7 +15,8 @@ namespace ServerlessTasks.Domain.Validation;
 /// </remarks>
 /// <param name="limits">The limits to enforce; <see cref="WorkflowLimits.Default"/> when null.</param>
 /// <param name="payloads">Per task type payload checks; none when null.</param>
-public sealed class WorkflowValidator(WorkflowLimits? limits = null, PayloadRules? payloads = null)
+/// <param name="cacheableTypes">The task types that may ask for <c>cache</c> (deterministic); none when null.</param>
+public sealed class WorkflowValidator(WorkflowLimits? limits = null, PayloadRules? payloads = null, IReadOnlyCollection<string>? cacheableTypes = null)
 {
     /// <summary>The limits enforced.</summary>
     public WorkflowLimits Limits { get; } = limits ?? WorkflowLimits.Default;
@@ -256,6 +257,33 @@ public sealed class WorkflowValidator(WorkflowLimits? limits = null, PayloadRule
         if (task.Callback is not null)
         {
             CheckCallback(task.Callback, $"Task {quoted}", ids, problems);
+        }
+
+        if (task.Cache is { } cache)
+        {
+            CheckCache(cache, task.TaskType, quoted, ids, problems);
+        }
+    }
+
+    /// <summary>The task types whose results may be cached (deterministic: the same payload always gives the same result).</summary>
+    public IReadOnlyCollection<string> CacheableTypes { get; } = cacheableTypes ?? [];
+
+    private void CheckCache(CacheSpec cache, string? taskType, string quoted, IReadOnlyList<string> ids, ProblemCollector problems)
+    {
+        if (cache.TtlSeconds is not { } ttl || ttl < 1 || ttl > Limits.MaxCacheTtlSeconds)
+        {
+            problems.Add(
+                ValidationProblemCode.InvalidCache,
+                string.Create(CultureInfo.InvariantCulture, $"Task {quoted} has cache.ttl_seconds {cache.TtlSeconds?.ToString(CultureInfo.InvariantCulture) ?? "missing"}; it must be a whole number of seconds from 1 to {Limits.MaxCacheTtlSeconds}."),
+                ids);
+        }
+
+        if (taskType is not null && !CacheableTypes.Contains(taskType, StringComparer.OrdinalIgnoreCase))
+        {
+            problems.Add(
+                ValidationProblemCode.InvalidCache,
+                $"Task {quoted} asks for cache but task_type '{taskType}' is not deterministic; cache is allowed for: {string.Join(", ", CacheableTypes.Order(StringComparer.Ordinal))}.",
+                ids);
         }
     }
 

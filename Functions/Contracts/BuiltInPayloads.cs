@@ -15,5 +15,5 @@ public static class BuiltInPayloads
         .Add(TaskTypes.Compute, PayloadRules.OptionalNumber("iterations", 1, ComputeActivity.MaxIterations, whole: true));
 
     /// <summary>The validator every submit endpoint uses.</summary>
-    public static WorkflowValidator Validator { get; } = new(payloads: Rules);
+    public static WorkflowValidator Validator { get; } = new(payloads: Rules, cacheableTypes: TaskTypes.Deterministic);
 }

@@ -37,6 +37,9 @@ public sealed record TaskView(
     public static bool? Missed(DateTimeOffset? deadline, DateTimeOffset? completedAt, DateTimeOffset now) =>
         deadline is { } due ? (completedAt ?? now) > due : null;
 
+    /// <summary>True when the task completed from the result cache without running; absent otherwise.</summary>
+    public bool? Cached { get; init; }
+
     /// <summary>Why a pending task has not started (e.g. it waits for an external worker offering its type); absent otherwise.</summary>
     public string? PendingReason { get; init; }
 
@@ -65,6 +68,7 @@ public sealed record TaskView(
             entry.FinishSequence)
         {
             Redrives = entry.Redrives > 0 ? entry.Redrives : null,
+            Cached = entry.Cached ? true : null,
         };
     }
 

@@ -52,6 +52,7 @@ public sealed class TaskGroupActivity(HostClock clock)
         ArgumentNullException.ThrowIfNull(task);
         return (task.TaskType.Equals(TaskTypes.Echo, StringComparison.OrdinalIgnoreCase) || task.TaskType.Equals(TaskTypes.Compute, StringComparison.OrdinalIgnoreCase))
             && task.Timeout is null
+            && task.Cache is null // looked up in the cache first (TaskRunner)
             && Pools.PoolSlots.Catalog.PoolFor(task.TaskType) is null;
     }
 

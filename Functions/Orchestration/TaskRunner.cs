@@ -75,6 +75,13 @@ public static class TaskRunner
         var maxRetries = task.MaxRetries ?? 0;
         var seed = RetryBackoff.CreateSeed(workflowId, task.TaskId!);
         var events = new List<TaskEvent>();
+        // cache: a fresh result of the same type and payload completes the task without an attempt.
+        var cached = firstAttemptError is null ? await Caching.TaskResultCache.LookupAsync(context, workflowId, task) : null;
+        if (cached is { Hit: true })
+        {
+            return Caching.TaskResultCache.Served(context, workflowId, task, cached, clock, events);
+        }
+
         for (var attempt = firstAttempt; ; attempt++)
         {
             // The retry budget and back-off count this run's attempts; the attempt number goes on across runs.
@@ -90,6 +97,7 @@ public static class TaskRunner
                 {
                     var result = await Pools.PooledAttempt.RunAsync(
                         context, task, attempt, () => RunAttemptAsync(context, workflowId, task, attempt, clock, events, cancellation), cancellation);
+                    await Caching.TaskResultCache.StoreAsync(context, task, cached, result);
                     return new TaskOutcome(true, result, null, attempt, events, clock?.Current);
                 }
                 catch (TaskFailedException failed) when (failed.FailureDetails.IsCausedBy<NonRetryableTaskException>())

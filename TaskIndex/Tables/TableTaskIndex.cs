@@ -382,6 +382,11 @@ public sealed partial class TableTaskIndex : ITaskIndex, ITaskEventJournal
             entity["Hlc"] = e.Hlc;
         }
 
+        if (e.Cached)
+        {
+            entity["Cached"] = true;
+        }
+
         TableText.Set(entity, "Result", e.Result);
         TableText.Set(entity, "Error", e.Error);
         return entity;
@@ -406,5 +411,6 @@ public sealed partial class TableTaskIndex : ITaskIndex, ITaskEventJournal
         Hlc = r.GetString("Hlc"),
         Version = r.GetInt64("Version") ?? 0,
         Redrives = r.GetInt32("Redrives") ?? 0, // absent on rows written before redrives existed: a first run
+        Cached = r.GetBoolean("Cached") ?? false,
     };
 }

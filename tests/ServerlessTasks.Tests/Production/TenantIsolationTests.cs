@@ -157,6 +157,25 @@ public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.
     }
 
     [Fact]
+    public async Task ResultCache_IsScopedByTenant()
+    {
+        const string Task = """{{"task_id":"{0}","task_type":"echo","payload":{{"shared":"input"}},"cache":{{"ttl_seconds":600}}}}""";
+        async Task<JsonElement> RunAsync(string taskId, string key)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, "/api/tasks", key, string.Format(null, Task, taskId))).Status);
+            return await WaitForStatusAsync($"/api/tasks/{taskId}", key, "completed");
+        }
+
+        Assert.False((await RunAsync("acme-cache-1", TenantAppHost.AcmeKey)).TryGetProperty("cached", out _));
+        // The same type and payload for another tenant runs: it never gets acme's result.
+        var globex = await RunAsync("globex-cache-1", TenantAppHost.GlobexKey);
+        Assert.False(globex.TryGetProperty("cached", out _));
+        Assert.Equal(1, globex.GetProperty("attempts").GetInt32());
+        // acme's own second task hits.
+        Assert.True((await RunAsync("acme-cache-2", TenantAppHost.AcmeKey)).GetProperty("cached").GetBoolean());
+    }
+
+    [Fact]
     public async Task EventsStream_TenantKey_CarriesItsOwnEventsAlone()
     {
         // globex's task finishes first, so its events precede acme's in HLC order and would come first on acme's stream.
