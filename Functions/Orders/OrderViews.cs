@@ -15,7 +15,7 @@ public static class OrderViews
     {
         ArgumentNullException.ThrowIfNull(instance);
         ArgumentNullException.ThrowIfNull(index);
-        if (!string.Equals(instance.Name, nameof(WorkflowOrchestrator), StringComparison.OrdinalIgnoreCase)
+        if (!DeadLetters.WorkflowRerunOrchestrator.IsWorkflow(instance.Name)
             || OrderSpec.OrderIdOf(instance.InstanceId) is null
             || instance.ReadInputAs<WorkflowSpec>() is not { Tasks.Count: > 0 } spec
             || spec.Tasks[0].Payload is not { } payload)

@@ -81,6 +81,12 @@ public class WorkflowRerunTests(AppHost host) : IClassFixture<AppHost>
         }
 
         Assert.Equal(after.ToString(), (await host.GetWorkflowAsync(id)).ToString());
+
+        // The rerun is a new execution under another orchestrator name: the dashboard still lists and draws it.
+        using var graph = await host.Http.GetAsync($"/api/dashboard/data/workflows/{id}/graph");
+        Assert.Equal(HttpStatusCode.OK, graph.StatusCode);
+        var listed = await host.Http.GetFromJsonAsync<JsonElement>($"/api/dashboard/data/workflows?prefix={id}");
+        Assert.Contains(listed.GetProperty("items").EnumerateArray(), w => w.GetProperty("workflow_id").GetString() == id);
     }
 
     [Fact]
