@@ -189,7 +189,7 @@ public sealed class DashboardApi(ITaskIndex index, ITaskEventJournal journal, Ap
         await foreach (var page in client.GetAllInstancesAsync(filter).AsPages(continuation, pageSize).WithCancellation(context.CancellationToken))
         {
             var items = page.Values
-                .Where(i => string.Equals(i.Name, nameof(WorkflowOrchestrator), StringComparison.OrdinalIgnoreCase))
+                .Where(i => DeadLetters.WorkflowRerunOrchestrator.IsWorkflow(i.Name)) // a rerun workflow runs under the rerun orchestrator
                 .Select(i => new DashboardWorkflowRow(i.InstanceId, RuntimeStatusName(i.RuntimeStatus), i.RuntimeStatus.ToString(), i.CreatedAt, i.LastUpdatedAt))
                 .ToList();
             return ApiResults.Json(new DashboardWorkflowPage(items, pageSize, string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken));
@@ -304,7 +304,7 @@ public sealed class DashboardApi(ITaskIndex index, ITaskEventJournal journal, Ap
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(context);
         var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, context.CancellationToken);
-        if (instance is null || !string.Equals(instance.Name, nameof(WorkflowOrchestrator), StringComparison.OrdinalIgnoreCase))
+        if (instance is null || !DeadLetters.WorkflowRerunOrchestrator.IsWorkflow(instance.Name))
         {
             return ApiResults.Problem(404, "Not Found", $"No workflow with id '{id}'.");
         }
