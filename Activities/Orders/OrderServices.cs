@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessTasks.Domain.Orders;
 using ServerlessTasks.Orders;
 using ServerlessTasks.Orders.Providers;
 
@@ -27,7 +28,7 @@ public static class OrderServices
         };
     }
 
-    /// <summary>Registers the order providers; settings under <c>Orders</c> (see <see cref="OrderProviderOptions"/>).</summary>
+    /// <summary>Registers the order providers and the order policy; settings under <c>Orders</c> (see <see cref="OrderProviderOptions"/>) and <c>Orders:Policy</c> (see <see cref="OrderPolicy"/>).</summary>
     public static IServiceCollection AddOrderProviders(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -38,6 +39,8 @@ public static class OrderServices
             return options;
         });
         services.TryAddSingleton(_ => CreateStore(configuration));
+        // Priorities, step timeouts, deadlines and retries per tier (Orders:Policy:*), read by the API and the activities.
+        services.TryAddSingleton(_ => configuration.GetSection("Orders:Policy").Get<OrderPolicy>() ?? OrderPolicy.Default);
         FaultSimulator Faults(IServiceProvider sp, string name, FaultOptions options) =>
             new(name, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<OrderProviderOptions>().Seed);
         services.TryAddSingleton<IPaymentGateway>(sp =>

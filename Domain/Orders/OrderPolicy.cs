@@ -3,7 +3,8 @@ namespace ServerlessTasks.Domain.Orders;
 /// <summary>
 /// How the template runs an order of each tier. VIP orders get a higher priority (ahead in every priority-ordered
 /// queue they share with regular work), a tighter per-attempt timeout (a slow call is abandoned and retried sooner)
-/// and a tighter deadline. Every step retries <see cref="MaxRetries"/> times with exponential backoff and jitter.
+/// and a tighter deadline. The per-attempt timeout is enforced inside the step's activity (a cancelled provider call
+/// fails the attempt with a <see cref="TimeoutException"/>, which is retried), not by a durable timer. Every step retries <see cref="MaxRetries"/> times with exponential backoff and jitter.
 /// </summary>
 public sealed record OrderPolicy
 {

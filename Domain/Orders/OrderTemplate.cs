@@ -37,7 +37,9 @@ public static class OrderTemplate
             payload,
             Priority: policy.PriorityOf(tier),
             Dependencies: after,
-            Timeout: policy.StepTimeoutOf(tier),
+            // No durable timeout: the step's activity bounds each attempt itself (OrderPolicy.StepTimeoutOf), because a
+            // durable timer per attempt was a timer message and, once it fired, an extra orchestration episode per step.
+            Timeout: null,
             MaxRetries: policy.MaxRetries,
             Compensate: undo is null ? null : new CompensationSpec(undo, payload));
 

@@ -20,7 +20,7 @@ namespace ServerlessTasks.Functions.Orders;
 /// <see cref="WorkflowOrchestrator"/> as <c>order:{order_id}</c>; its status is read from the workflow's report and
 /// the task index.
 /// </summary>
-public sealed class OrderApi(TimeProvider time, ITaskIndex index, OutboundAddressGuard outbound, OrderProviders providers)
+public sealed class OrderApi(TimeProvider time, ITaskIndex index, OutboundAddressGuard outbound, OrderProviders providers, OrderPolicy policy)
 {
     /// <summary><c>POST /api/orders</c>: validates the order and starts its workflow; 202 with the status URLs.</summary>
     [Function(nameof(SubmitOrder))]
@@ -67,7 +67,7 @@ public sealed class OrderApi(TimeProvider time, ITaskIndex index, OutboundAddres
             }
         }
 
-        var workflow = OrderTemplate.Build(order, callback, time.GetUtcNow());
+        var workflow = OrderTemplate.Build(order, callback, time.GetUtcNow(), policy);
         return await IdempotentStart.StartAsync(
             request, client, nameof(WorkflowOrchestrator), workflow.WorkflowId!, workflow,
             $"/api/orders/{Uri.EscapeDataString(order.OrderId)}", $"Order '{order.OrderId}'", taskId: null, context.CancellationToken,
@@ -174,11 +174,17 @@ public sealed class OrderApi(TimeProvider time, ITaskIndex index, OutboundAddres
         });
     }
 
-    /// <summary>The same order again: what the client sent matches (the deadline, computed at acceptance, is not compared).</summary>
+    /// <summary>
+    /// The same order again: what the client sent matches. Not compared: the deadline (computed at acceptance) and the
+    /// steps' durable timeouts (orders accepted before the activities bounded their own attempts carry them).
+    /// </summary>
     private static bool SameOrder(WorkflowSpec? stored, WorkflowSpec submitted) =>
         stored is not null && JsonNode.DeepEquals(
-            JsonSerializer.SerializeToNode(stored with { Deadline = null }, ApiJson.Options),
-            JsonSerializer.SerializeToNode(submitted with { Deadline = null }, ApiJson.Options));
+            JsonSerializer.SerializeToNode(Comparable(stored), ApiJson.Options),
+            JsonSerializer.SerializeToNode(Comparable(submitted), ApiJson.Options));
+
+    private static WorkflowSpec Comparable(WorkflowSpec spec) =>
+        spec with { Deadline = null, Tasks = [.. spec.Tasks.Select(t => t with { Timeout = null })] };
 
     private static IActionResult Invalid(IReadOnlyList<OrderProblem> problems) =>
         ApiResults.Problem(422, "Unprocessable Entity", $"The order is invalid: {problems[0].Message}",

@@ -7,7 +7,7 @@ namespace ServerlessTasks.Functions.Pools;
 /// <summary>
 /// One attempt of a task whose type a pool names (<c>Pools:{name}:TaskTypes</c>): the slot is taken before the attempt
 /// runs and given back after it with the outcome (success, failure or timeout, cancellation), which the pool's AIMD
-/// and breaker learn from. Task types no pool names run straight away.
+/// and breaker learn from; a refusal (<see cref="NonRetryableTaskException"/>) counts as the dependency answering. Task types no pool names run straight away.
 /// </summary>
 public static class PooledAttempt
 {
@@ -32,6 +32,13 @@ public static class PooledAttempt
         try
         {
             result = await attempt();
+        }
+        catch (TaskFailedException refused) when (refused.FailureDetails.IsCausedBy<NonRetryableTaskException>())
+        {
+            // A refusal (a declined card) is the dependency answering: it says nothing against its health, so the
+            // breaker and AIMD count it as a success, not as a failure.
+            await PoolSlots.ReleaseAsync(context, slot, SlotOutcome.Succeeded);
+            throw;
         }
         catch (Exception failure) when (failure is TaskFailedException or TimeoutException)
         {

@@ -22,6 +22,7 @@ internal sealed record DemoOptions
           --out FOLDER           write orders.csv, summary.json and latency.png there
           --seed N               random seed (default 1)
           --raw                  the baseline instead: the same orders' provider calls in this process, nothing durable
+          --app FOLDER           the app's build output to run (default: this build's bin/<configuration>; for A/B runs)
         """;
 
     public Uri? Url { get; init; }
@@ -54,6 +55,8 @@ internal sealed record DemoOptions
 
     public bool Raw { get; init; }
 
+    public string? App { get; init; }
+
     public static DemoOptions Parse(string[] args)
     {
         var options = new DemoOptions();
@@ -78,6 +81,7 @@ internal sealed record DemoOptions
                 "--out" => options with { Out = Next() },
                 "--seed" => options with { Seed = (int)Number() },
                 "--raw" => options with { Raw = true },
+                "--app" => options with { App = Path.GetFullPath(Next()) + Path.DirectorySeparatorChar },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.{Environment.NewLine}{Usage}"),
             };
         }

@@ -107,7 +107,7 @@ if (options.Url is null)
         environment.Add(new("AzureFunctionsJobHost__extensions__durableTask__hubName", "orderdemo" + runId));
     }
 
-    host = new HostProcess(metadata["HostExecutable"], metadata["AppDirectory"], dataFolder, HostProcess.FreePort(), worker, environment);
+    host = new HostProcess(metadata["HostExecutable"], options.App ?? metadata["AppDirectory"], dataFolder, HostProcess.FreePort(), worker, environment);
     AnsiConsole.MarkupLine($"[grey]Starting the host ({options.Store}) in {dataFolder} ...[/]");
     await host.StartAsync(TimeSpan.FromSeconds(120));
     baseAddress = host.BaseAddress;
@@ -129,6 +129,20 @@ if (wait > TimeSpan.Zero)
     await Task.Delay(wait); // the outage was configured against this start time
 }
 
+// CPU seconds of host and worker from here on (start-up excluded), and the machine's load while the run goes on.
+var cpuSpent = (Host: 0.0, Workers: 0.0);
+var cpuFrom = host?.ProcessId is { } startPid ? ProcessCpu.Of(startPid) : (0.0, 0.0);
+var loads = new List<double>();
+using var loadSampler = new Timer(_ =>
+{
+    if (ProcessCpu.LoadAverage() is { } load)
+    {
+        lock (loads)
+        {
+            loads.Add(load);
+        }
+    }
+}, null, TimeSpan.Zero, TimeSpan.FromSeconds(5));
 clock.Start();
 var hostDown = new List<(double From, double To)>();
 var killTask = options.KillHostAt is { } killAt && host is not null
@@ -136,6 +150,13 @@ var killTask = options.KillHostAt is { } killAt && host is not null
     {
         await Task.Delay(TimeSpan.FromSeconds(killAt));
         var from = clock.Elapsed.TotalSeconds;
+        if (host.ProcessId is { } killedPid)
+        {
+            var used = ProcessCpu.Of(killedPid);
+            cpuSpent = (cpuSpent.Host + used.Host - cpuFrom.Item1, cpuSpent.Workers + used.Workers - cpuFrom.Item2);
+            cpuFrom = (0.0, 0.0); // the restarted host counts from zero (its start-up included)
+        }
+
         await host.KillAsync();
         await host.StartAsync(TimeSpan.FromSeconds(180));
         hostDown.Add((from, clock.Elapsed.TotalSeconds));
@@ -299,7 +320,25 @@ foreach (var order in orders)
 
 var ledger = await GetJsonAsync(http, "/api/orders-ledger");
 var pools = await GetJsonAsync(http, "/api/pools");
-var summary = Summary.Of(orders, ledger, pools, options, submissionSeconds, hostDown);
+if (host?.ProcessId is { } endPid)
+{
+    var used = ProcessCpu.Of(endPid);
+    cpuSpent = (cpuSpent.Host + used.Host - cpuFrom.Item1, cpuSpent.Workers + used.Workers - cpuFrom.Item2);
+}
+
+double[] loadSamples;
+lock (loads)
+{
+    loadSamples = [.. loads];
+}
+
+var summary = Summary.Of(orders, ledger, pools, options, submissionSeconds, hostDown) with
+{
+    CpuHostSeconds = host is null ? null : cpuSpent.Host,
+    CpuWorkerSeconds = host is null ? null : cpuSpent.Workers,
+    LoadMin = loadSamples.Length == 0 ? null : loadSamples.Min(),
+    LoadMax = loadSamples.Length == 0 ? null : loadSamples.Max(),
+};
 summary.Print();
 if (options.Out is { } outFolder)
 {

@@ -44,6 +44,8 @@ internal static class RawRun
             await Task.Delay(wait);
         }
 
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var loadBefore = ProcessCpu.LoadAverage();
         var clock = Stopwatch.StartNew();
         var runs = new List<Task>();
         for (var i = 0; i < orders.Count; i++)
@@ -112,6 +114,7 @@ internal static class RawRun
 
         await Task.WhenAll(runs);
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var vip = TierLatency.Of(orders.Where(o => o.Vip));
         var regular = TierLatency.Of(orders.Where(o => !o.Vip));
         var ledger = await store.GetLedgerSummaryAsync();
@@ -123,6 +126,8 @@ internal static class RawRun
         table.AddRow("regular p50 / p95 / p99", $"{regular.P50:N0} / {regular.P95:N0} / {regular.P99:N0} ms");
         table.AddRow("retries", orders.Sum(o => o.Retries).ToString(System.Globalization.CultureInfo.InvariantCulture));
         table.AddRow("ledger charges / orders charged twice / refunds", $"{ledger.Charges} / {ledger.OrdersChargedTwice} / {ledger.Refunds}");
+        table.AddRow("CPU of this process (all of it: the demo, providers, store)", $"{cpu:N1} s = {cpu * 1000 / Math.Max(1, orders.Count):N2} ms per order");
+        table.AddRow("load average (1 min) before / after", $"{loadBefore:N1} / {ProcessCpu.LoadAverage():N1}");
         AnsiConsole.Write(table);
         return 0;
     }

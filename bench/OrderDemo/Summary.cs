@@ -66,6 +66,18 @@ internal sealed record Summary
 
     public IReadOnlyList<(double From, double To)> HostDown { get; init; } = [];
 
+    /// <summary>CPU seconds of the host from submission start (restarts added); null for a service not started here.</summary>
+    public double? CpuHostSeconds { get; init; }
+
+    /// <summary>CPU seconds of the worker(s), likewise.</summary>
+    public double? CpuWorkerSeconds { get; init; }
+
+    /// <summary>The lowest 1-minute load average sampled during the run.</summary>
+    public double? LoadMin { get; init; }
+
+    /// <summary>The highest.</summary>
+    public double? LoadMax { get; init; }
+
     public bool InvariantsHold => Lost == 0 && OrdersChargedTwice is null or 0 && UnrefundedUnfinishedCharges == 0 && RefundedCompletedOrders == 0 && NetChargedOrdersMinusCompleted is null or 0;
 
     public static Summary Of(IReadOnlyList<OrderRecord> orders, JsonElement? ledger, JsonElement? pools, DemoOptions options, double submissionSeconds, IReadOnlyList<(double From, double To)> hostDown)
@@ -131,6 +143,14 @@ internal sealed record Summary
         outcomes.AddRow("orders resubmitted (host down / 5xx)", N(ResubmittedOrders));
         outcomes.AddRow("completion callbacks received", N(CallbacksReceived));
         outcomes.AddRow("breaker openings (payment-gateway pool)", BreakerOpenings is null ? "n/a (no pool)" : N(BreakerOpenings));
+        if (CpuHostSeconds is { } hostCpu && CpuWorkerSeconds is { } workerCpu)
+        {
+            var finished = Math.Max(1, Completed + Compensated + Failed);
+            outcomes.AddRow("CPU host / worker (from submission start)", string.Create(CultureInfo.InvariantCulture,
+                $"{hostCpu:N1} s / {workerCpu:N1} s = {(hostCpu + workerCpu) * 1000 / finished:N1} ms per finished order"));
+        }
+
+        outcomes.AddRow("load average (1 min) during the run", LoadMin is { } low && LoadMax is { } high ? string.Create(CultureInfo.InvariantCulture, $"{low:N1} - {high:N1}") : "n/a");
         AnsiConsole.Write(outcomes);
 
         var latency = new Table().Title("[bold]Latency, accepted -> finished (server times)[/]").AddColumns("tier", "orders", "completed", "p50", "p95", "p99", "max");

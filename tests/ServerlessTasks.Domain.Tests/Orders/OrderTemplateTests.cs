@@ -58,8 +58,10 @@ public class OrderTemplateTests
 
         Assert.All(vip.Tasks, t => Assert.Equal(9, t.Priority));
         Assert.All(regular.Tasks, t => Assert.Equal(4, t.Priority));
-        Assert.All(vip.Tasks, t => Assert.Equal(10, t.Timeout));
-        Assert.All(regular.Tasks, t => Assert.Equal(30, t.Timeout));
+        // The activities bound each attempt themselves: no durable timer per attempt.
+        Assert.All(vip.Tasks.Concat(regular.Tasks), t => Assert.Null(t.Timeout));
+        Assert.Equal(10, OrderPolicy.Default.StepTimeoutOf(CustomerTier.Vip));
+        Assert.Equal(30, OrderPolicy.Default.StepTimeoutOf(CustomerTier.Regular));
         Assert.Equal(Now.AddMinutes(10), vip.Deadline);
         Assert.Equal(Now.AddHours(1), regular.Deadline);
     }
