@@ -1,3 +1,6 @@
+using System.Net;
+using System.Text.Json;
+
 namespace ServerlessTasks.Tests.Production;
 
 /// <summary>
@@ -18,4 +21,19 @@ public sealed class TenantAppHost : AppHost
         new("Auth__ApiKeys__globex__Tenant", "globex"),
         new("Auth__ApiKeys__operator__Key", OperatorKey),
     ];
+
+    /// <summary>Sends a request with <paramref name="key"/> as its <c>x-api-key</c>: the status and the JSON body (default when empty).</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string key, string? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("x-api-key", key);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
 }

@@ -8,23 +8,9 @@ namespace ServerlessTasks.Tests.Production;
 /// <summary>Tenant isolation through the real worker's middleware and endpoints, over loopback HTTP.</summary>
 public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<TenantAppHost>
 {
-    private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string key, string? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Add("x-api-key", key);
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-        }
-
-        using var response = await host.Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
-    }
-
     private Task<JsonElement> WaitForStatusAsync(string path, string key, string status) =>
         Eventually.ReturnsAsync(
-            async () => await SendAsync(HttpMethod.Get, path, key),
+            async () => await host.SendAsync(HttpMethod.Get, path, key),
             r => r.Status == HttpStatusCode.OK && r.Body.GetProperty("status").GetString() == status,
             AppHost.DefaultWait,
             describe: host.Describe).ContinueWith(t => t.Result.Body, TaskScheduler.Default);
@@ -33,10 +19,10 @@ public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.
     public async Task OtherTenant_ReadsListsAndControls_Get404SameAsUnknown()
     {
         var task = """{"task_id":"acme-task-1","task_type":"echo","payload":{"secret":"acme"}}""";
-        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.AcmeKey, task)).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.AcmeKey, task)).Status);
         // An approval keeps the workflow running, so cancel, suspend, resume and events have something to act on.
         var workflow = """{"workflow_id":"acme-wf-1","tasks":[{"task_id":"gate","task_type":"approval","timeout":600}]}""";
-        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, "/api/workflows", TenantAppHost.AcmeKey, workflow)).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/workflows", TenantAppHost.AcmeKey, workflow)).Status);
         await WaitForStatusAsync("/api/tasks/acme-task-1", TenantAppHost.AcmeKey, "completed");
         await WaitForStatusAsync("/api/workflows/acme-wf-1", TenantAppHost.AcmeKey, "running");
 
@@ -57,8 +43,8 @@ public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.
         ];
         foreach (var (method, path, unknown) in probes)
         {
-            var (status, body) = await SendAsync(method, path, TenantAppHost.GlobexKey, method == HttpMethod.Post ? "{}" : null);
-            var (unknownStatus, unknownBody) = await SendAsync(method, unknown, TenantAppHost.GlobexKey, method == HttpMethod.Post ? "{}" : null);
+            var (status, body) = await host.SendAsync(method, path, TenantAppHost.GlobexKey, method == HttpMethod.Post ? "{}" : null);
+            var (unknownStatus, unknownBody) = await host.SendAsync(method, unknown, TenantAppHost.GlobexKey, method == HttpMethod.Post ? "{}" : null);
             output.WriteLine($"{method} {path}: {(int)status} {body.GetProperty("detail").GetString()}");
             Assert.True(status == HttpStatusCode.NotFound, $"{method} {path}: {(int)status}");
             Assert.Equal(HttpStatusCode.NotFound, unknownStatus);
@@ -72,26 +58,26 @@ public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.
         Assert.Contains("acme-task-1", await ListTaskIdsAsync(TenantAppHost.OperatorKey));
 
         // Ids are global: globex submitting acme's id gets 409 that shows nothing of acme's task; acme's same body is 200.
-        var (conflict, conflictBody) = await SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.GlobexKey, task);
+        var (conflict, conflictBody) = await host.SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.GlobexKey, task);
         Assert.Equal(HttpStatusCode.Conflict, conflict);
         Assert.Equal("Task 'acme-task-1' already exists.", conflictBody.GetProperty("detail").GetString());
         Assert.DoesNotContain("secret", conflictBody.GetRawText(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.AcmeKey, task)).Status);
-        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, "/api/workflows", TenantAppHost.GlobexKey, workflow)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.AcmeKey, task)).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await host.SendAsync(HttpMethod.Post, "/api/workflows", TenantAppHost.GlobexKey, workflow)).Status);
 
         // The owner still controls its workflow, and globex's refused cancel changed nothing.
-        Assert.Equal("running", (await SendAsync(HttpMethod.Get, "/api/workflows/acme-wf-1", TenantAppHost.AcmeKey)).Body.GetProperty("status").GetString());
-        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, "/api/workflows/acme-wf-1/cancel", TenantAppHost.AcmeKey, "{}")).Status);
+        Assert.Equal("running", (await host.SendAsync(HttpMethod.Get, "/api/workflows/acme-wf-1", TenantAppHost.AcmeKey)).Body.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/workflows/acme-wf-1/cancel", TenantAppHost.AcmeKey, "{}")).Status);
         await WaitForStatusAsync("/api/workflows/acme-wf-1", TenantAppHost.AcmeKey, "cancelled");
 
         // Operator endpoints that see every tenant are refused to a tenant's key.
-        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Get, "/api/dashboard/data/tasks", TenantAppHost.GlobexKey)).Status);
-        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Get, "/api/callbacks/dead-letters", TenantAppHost.GlobexKey)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await host.SendAsync(HttpMethod.Get, "/api/dashboard/data/tasks", TenantAppHost.GlobexKey)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await host.SendAsync(HttpMethod.Get, "/api/callbacks/dead-letters", TenantAppHost.GlobexKey)).Status);
     }
 
     private async Task<List<string>> ListTaskIdsAsync(string key)
     {
-        var (status, body) = await SendAsync(HttpMethod.Get, "/api/tasks?limit=1000", key);
+        var (status, body) = await host.SendAsync(HttpMethod.Get, "/api/tasks?limit=1000", key);
         Assert.Equal(HttpStatusCode.OK, status);
         return [.. body.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("task_id").GetString()!)];
     }
@@ -100,18 +86,18 @@ public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.
     public async Task TenantWorker_LeasesOnlyItsTenantsTasks_AndIsInvisibleToOthers()
     {
         const string Register = """{{"worker_id":"{0}","capabilities":["tenant-ext"],"max_concurrent_tasks":10}}""";
-        Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, "/api/workers/register", TenantAppHost.AcmeKey, string.Format(null, Register, "acme-w"))).Status);
-        Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, "/api/workers/register", TenantAppHost.GlobexKey, string.Format(null, Register, "globex-w"))).Status);
-        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, "/api/workers/register", TenantAppHost.GlobexKey, string.Format(null, Register, "acme-w"))).Status);
+        Assert.Equal(HttpStatusCode.Created, (await host.SendAsync(HttpMethod.Post, "/api/workers/register", TenantAppHost.AcmeKey, string.Format(null, Register, "acme-w"))).Status);
+        Assert.Equal(HttpStatusCode.Created, (await host.SendAsync(HttpMethod.Post, "/api/workers/register", TenantAppHost.GlobexKey, string.Format(null, Register, "globex-w"))).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await host.SendAsync(HttpMethod.Post, "/api/workers/register", TenantAppHost.GlobexKey, string.Format(null, Register, "acme-w"))).Status);
 
         // globex's task waits in the queue (seen in the health check's counts) before acme's worker asks for work.
-        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.GlobexKey, """{"task_id":"globex-ext-1","task_type":"tenant-ext","payload":1}""")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.GlobexKey, """{"task_id":"globex-ext-1","task_type":"tenant-ext","payload":1}""")).Status);
         await Eventually.ReturnsAsync(() => WaitingAsync("tenant-ext"), n => n == 1, AppHost.DefaultWait, describe: host.Describe);
-        var (leaseStatus, none) = await SendAsync(HttpMethod.Post, "/api/workers/acme-w/lease", TenantAppHost.AcmeKey, """{"max_tasks":10,"wait_seconds":0}""");
+        var (leaseStatus, none) = await host.SendAsync(HttpMethod.Post, "/api/workers/acme-w/lease", TenantAppHost.AcmeKey, """{"max_tasks":10,"wait_seconds":0}""");
         Assert.Equal(HttpStatusCode.OK, leaseStatus);
         Assert.Empty(none.GetProperty("tasks").EnumerateArray());
 
-        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.AcmeKey, """{"task_id":"acme-ext-1","task_type":"tenant-ext","payload":2}""")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.AcmeKey, """{"task_id":"acme-ext-1","task_type":"tenant-ext","payload":2}""")).Status);
         var acmeLease = await LeaseOneAsync("acme-w", TenantAppHost.AcmeKey);
         Assert.Equal("acme-ext-1", acmeLease.GetProperty("task_id").GetString());
         var globexLease = await LeaseOneAsync("globex-w", TenantAppHost.GlobexKey);
@@ -119,15 +105,15 @@ public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.
 
         // globex cannot act for acme's worker or lease; the answers are those of unknown ids and tokens.
         var token = acmeLease.GetProperty("lease_token").GetString();
-        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, $"/api/leases/{token}/complete", TenantAppHost.GlobexKey, """{"worker_id":"acme-w","result":"stolen"}""")).Status);
-        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, "/api/workers/acme-w/heartbeat", TenantAppHost.GlobexKey, """{"status":"active"}""")).Status);
-        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, "/api/workers/acme-w/lease", TenantAppHost.GlobexKey, """{"wait_seconds":0}""")).Status);
-        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Delete, "/api/workers/acme-w", TenantAppHost.GlobexKey)).Status);
-        var (_, globexWorkers) = await SendAsync(HttpMethod.Get, "/api/workers", TenantAppHost.GlobexKey);
+        Assert.Equal(HttpStatusCode.Conflict, (await host.SendAsync(HttpMethod.Post, $"/api/leases/{token}/complete", TenantAppHost.GlobexKey, """{"worker_id":"acme-w","result":"stolen"}""")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Post, "/api/workers/acme-w/heartbeat", TenantAppHost.GlobexKey, """{"status":"active"}""")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Post, "/api/workers/acme-w/lease", TenantAppHost.GlobexKey, """{"wait_seconds":0}""")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Delete, "/api/workers/acme-w", TenantAppHost.GlobexKey)).Status);
+        var (_, globexWorkers) = await host.SendAsync(HttpMethod.Get, "/api/workers", TenantAppHost.GlobexKey);
         Assert.Equal(new[] { "globex-w" }, globexWorkers.EnumerateArray().Select(w => w.GetProperty("worker_id").GetString()!).ToArray());
 
         // The owner completes its own lease.
-        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/api/leases/{token}/complete", TenantAppHost.AcmeKey, """{"worker_id":"acme-w","result":"done"}""")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(HttpMethod.Post, $"/api/leases/{token}/complete", TenantAppHost.AcmeKey, """{"worker_id":"acme-w","result":"done"}""")).Status);
         var done = await WaitForStatusAsync("/api/tasks/acme-ext-1", TenantAppHost.AcmeKey, "completed");
         Assert.Equal("done", done.GetProperty("result").GetString());
     }
@@ -137,7 +123,7 @@ public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.
         var deadline = DateTime.UtcNow + AppHost.DefaultWait;
         while (true)
         {
-            var (status, body) = await SendAsync(HttpMethod.Post, $"/api/workers/{workerId}/lease", key, """{"max_tasks":10,"wait_seconds":5}""");
+            var (status, body) = await host.SendAsync(HttpMethod.Post, $"/api/workers/{workerId}/lease", key, """{"max_tasks":10,"wait_seconds":5}""");
             Assert.Equal(HttpStatusCode.OK, status);
             var tasks = body.GetProperty("tasks").EnumerateArray().ToList();
             if (tasks.Count > 0)
@@ -162,7 +148,7 @@ public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.
         const string Task = """{{"task_id":"{0}","task_type":"echo","payload":{{"shared":"input"}},"cache":{{"ttl_seconds":600}}}}""";
         async Task<JsonElement> RunAsync(string taskId, string key)
         {
-            Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, "/api/tasks", key, string.Format(null, Task, taskId))).Status);
+            Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/tasks", key, string.Format(null, Task, taskId))).Status);
             return await WaitForStatusAsync($"/api/tasks/{taskId}", key, "completed");
         }
 
@@ -179,9 +165,9 @@ public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.
     public async Task EventsStream_TenantKey_CarriesItsOwnEventsAlone()
     {
         // globex's task finishes first, so its events precede acme's in HLC order and would come first on acme's stream.
-        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.GlobexKey, """{"task_id":"globex-sse-1","task_type":"echo","payload":1}""")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.GlobexKey, """{"task_id":"globex-sse-1","task_type":"echo","payload":1}""")).Status);
         await WaitForStatusAsync("/api/tasks/globex-sse-1", TenantAppHost.GlobexKey, "completed");
-        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.AcmeKey, """{"task_id":"acme-sse-1","task_type":"echo","payload":2}""")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.AcmeKey, """{"task_id":"acme-sse-1","task_type":"echo","payload":2}""")).Status);
 
         using var cts = new CancellationTokenSource(AppHost.DefaultWait);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/events/stream");
