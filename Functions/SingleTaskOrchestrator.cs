@@ -82,7 +82,7 @@ public static class SingleTaskOrchestrator
     private const int UnindexedDependencyRounds = 20;
 
     /// <summary>Waits until every dependency finished; returns the first that did not complete, or null.</summary>
-    private static async Task<TaskIndexEntry?> WaitForDependenciesAsync(TaskOrchestrationContext context, TaskSpec task, Task cancel)
+    internal static async Task<TaskIndexEntry?> WaitForDependenciesAsync(TaskOrchestrationContext context, TaskSpec task, Task cancel)
     {
         if (task.DependsOn.Count == 0)
         {

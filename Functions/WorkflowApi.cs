@@ -106,10 +106,10 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
     }
 
     /// <summary>
-    /// <c>POST /api/workflows/{id}/tasks/{task_id}/rerun</c>: reruns a finished workflow's failed (or cancelled) task and
-    /// its skipped dependents; completed tasks keep their results. 202 with the workflow's status URLs; 404 for an
-    /// unknown workflow or task; 409 (problem JSON naming the task's status) while the workflow runs or when the task
-    /// is not failed or cancelled.
+    /// <c>POST /api/workflows/{id}/tasks/{task_id}/rerun</c>: reruns a workflow's failed (or cancelled) task and its
+    /// skipped dependents; completed tasks keep their results. 202 with the workflow's status URLs and <c>rerun</c>
+    /// (<c>started</c>, or <c>queued</c> while the workflow still runs: it starts when that run ends); 404 for an unknown
+    /// workflow or task; 409 (problem JSON naming the task's status) when the task is not failed or cancelled.
     /// </summary>
     [Function(nameof(RerunWorkflowTask))]
     public async Task<IActionResult> RerunWorkflowTask(
@@ -124,7 +124,9 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
         var result = await new DeadLetters.WorkflowRerun(index).RerunAsync(client, id, taskId, context.CancellationToken);
         return result.Outcome switch
         {
-            DeadLetters.RedriveOutcome.Started => IdempotentStart.StatusUrls(request, client, id, $"/api/workflows/{Uri.EscapeDataString(id)}", taskId: null),
+            DeadLetters.RedriveOutcome.Started or DeadLetters.RedriveOutcome.Queued => IdempotentStart.StatusUrls(
+                request, client, id, $"/api/workflows/{Uri.EscapeDataString(id)}", taskId: null,
+                rerun: new RerunView(taskId, result.Entry!.Redrives, result.Outcome == DeadLetters.RedriveOutcome.Queued ? "queued" : "started")),
             DeadLetters.RedriveOutcome.NotFound => ApiResults.Problem(404, "Not Found", result.Message!),
             _ => ApiResults.Problem(409, "Conflict", result.Message!,
                 new[] { new { code = "not_rerunnable", task_id = taskId, status = result.Entry is { } entry ? DeadLetters.TaskRedrive.Name(entry.Status) : "pending" } }),

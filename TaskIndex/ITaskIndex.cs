@@ -35,7 +35,14 @@ public interface ITaskIndex
 
     /// <summary>
     /// Registers <paramref name="waiterInstanceId"/> as waiting for each dependency that is not finished,
-    /// atomically with reading their states; returns every dependency's entry (null when unknown).
+    /// atomically with reading their states; returns every dependency's entry (null when unknown). Also records
+    /// <paramref name="waiterInstanceId"/> as a dependent of every dependency, finished or not (see <see cref="ListDependentsAsync"/>).
     /// </summary>
     Task<IReadOnlyList<TaskIndexEntry?>> WatchAsync(IReadOnlyList<(string WorkflowId, string TaskId)> dependencies, string waiterInstanceId, CancellationToken cancellation = default);
+
+    /// <summary>
+    /// The instances that watched this task as a dependency (<see cref="WatchAsync"/>), ordinal order: kept after they
+    /// finished (unlike waiter registrations), so a redriven task finds the single tasks that were skipped because it failed.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListDependentsAsync(string workflowId, string taskId, CancellationToken cancellation = default);
 }

@@ -8,6 +8,7 @@ public sealed partial class InMemoryTaskIndex : ITaskIndex, ITaskEventJournal
     private readonly Lock _gate = new();
     private readonly Dictionary<(string, string), (TaskIndexEntry Entry, long Order)> _entries = [];
     private readonly List<DependencyWaiter> _waiters = [];
+    private readonly HashSet<DependencyWaiter> _dependents = [];
     private long _order;
 
     /// <inheritdoc />
@@ -105,10 +106,24 @@ public sealed partial class InMemoryTaskIndex : ITaskIndex, ITaskEventJournal
                     }
                 }
 
+                _dependents.Add(new DependencyWaiter(workflowId, taskId, waiterInstanceId));
                 result.Add(entry);
             }
 
             return Task.FromResult<IReadOnlyList<TaskIndexEntry?>>(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListDependentsAsync(string workflowId, string taskId, CancellationToken cancellation = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<string> dependents = [.. _dependents
+                .Where(d => d.DependencyWorkflowId == workflowId && d.DependencyTaskId == taskId)
+                .Select(d => d.WaiterInstanceId)
+                .Order(StringComparer.Ordinal)];
+            return Task.FromResult(dependents);
         }
     }
 }

@@ -112,10 +112,28 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
                         ("$wf", workflowId), ("$t", taskId), ("$w", waiterInstanceId));
                 }
 
+                Execute(connection, "INSERT OR IGNORE INTO dependents (dep_workflow, dep_task, dependent) VALUES ($wf, $t, $w)",
+                    ("$wf", workflowId), ("$t", taskId), ("$w", waiterInstanceId));
+
                 result.Add(entry);
             }
 
             return result;
+        }, cancellation);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListDependentsAsync(string workflowId, string taskId, CancellationToken cancellation = default) =>
+        InTransactionAsync<IReadOnlyList<string>>(connection =>
+        {
+            using var query = Command(connection, "SELECT dependent FROM dependents WHERE dep_workflow = $wf AND dep_task = $t ORDER BY dependent", ("$wf", workflowId), ("$t", taskId));
+            using var reader = query.ExecuteReader();
+            var dependents = new List<string>();
+            while (reader.Read())
+            {
+                dependents.Add(reader.GetString(0));
+            }
+
+            return dependents;
         }, cancellation);
 
     /// <inheritdoc />
@@ -142,6 +160,9 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
               dep_workflow TEXT NOT NULL, dep_task TEXT NOT NULL, waiter TEXT NOT NULL,
               PRIMARY KEY (dep_workflow, dep_task, waiter));
             CREATE INDEX IF NOT EXISTS waiters_by_waiter ON waiters (waiter);
+            CREATE TABLE IF NOT EXISTS dependents (
+              dep_workflow TEXT NOT NULL, dep_task TEXT NOT NULL, dependent TEXT NOT NULL,
+              PRIMARY KEY (dep_workflow, dep_task, dependent));
             {EventSchema}
             """);
         // A file written before redrives existed gets the column (every earlier row is a first run).

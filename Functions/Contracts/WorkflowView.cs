@@ -51,6 +51,11 @@ public sealed record CheckStatusBody(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? TaskId { get; init; }
 
+    /// <summary>For a workflow task's rerun: which run of the task, and whether it started or waits for the current run to end.</summary>
+    [JsonPropertyName("rerun")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RerunView? Rerun { get; init; }
+
     /// <summary>Plain options: the names above are explicit.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.General)
     {
@@ -58,3 +63,12 @@ public sealed record CheckStatusBody(
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 }
+
+/// <summary>What a rerun request did (<c>POST /api/workflows/{id}/tasks/{task_id}/rerun</c>).</summary>
+/// <param name="TaskId">The task rerun.</param>
+/// <param name="Run">The task's run number (its <c>redrives</c> once the run starts).</param>
+/// <param name="Status"><c>started</c>, or <c>queued</c>: the workflow was running, the rerun starts when that run ends.</param>
+public sealed record RerunView(
+    [property: JsonPropertyName("task_id")] string TaskId,
+    [property: JsonPropertyName("run")] int Run,
+    [property: JsonPropertyName("status")] string Status);

@@ -112,6 +112,9 @@ public sealed record RedriveResult(RedriveOutcome Outcome, TaskIndexEntry? Entry
     /// <summary>The task runs again.</summary>
     public static RedriveResult Started(TaskIndexEntry claim) => new(RedriveOutcome.Started, claim, null);
 
+    /// <summary>The task runs again once its workflow's current run has ended (a rerun asked for while it runs).</summary>
+    public static RedriveResult Queued(TaskIndexEntry claim) => new(RedriveOutcome.Queued, claim, null);
+
     /// <summary>No such task.</summary>
     public static RedriveResult NotFound(string taskId) => new(RedriveOutcome.NotFound, null, $"No task with id '{taskId}'.");
 
@@ -124,6 +127,9 @@ public enum RedriveOutcome
 {
     /// <summary>A new run started.</summary>
     Started,
+
+    /// <summary>A new run is claimed and starts when the workflow's current run ends.</summary>
+    Queued,
 
     /// <summary>No such task.</summary>
     NotFound,

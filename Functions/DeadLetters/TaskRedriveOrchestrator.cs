@@ -20,7 +20,8 @@ namespace ServerlessTasks.Functions.DeadLetters;
 /// <remarks>
 /// A separate orchestrator rather than a new branch in <see cref="SingleTaskOrchestrator"/>: instances of that one
 /// in flight replay unchanged. Dependencies are not waited for again: they had completed (a failed task is not a
-/// skipped one). A cancel event cancels the run as it does a first run.
+/// skipped one). A cancel event cancels the run as it does a first run. Once it completes, the single tasks that were
+/// skipped because it failed run again (<see cref="SkippedTaskRerunOrchestrator"/>).
 /// </remarks>
 public static class TaskRedriveOrchestrator
 {
@@ -67,8 +68,11 @@ public static class TaskRedriveOrchestrator
         }
 
         var outcome = await run;
-        return outcome.Succeeded
+        var final = outcome.Succeeded
             ? await SingleTaskOrchestrator.Finish(context, log, entry, WorkflowTaskStatus.Completed, outcome.Result, null, outcome.Attempts, outcome)
             : await SingleTaskOrchestrator.Finish(context, log, entry, WorkflowTaskStatus.Failed, null, outcome.Error, outcome.Attempts, outcome);
+        // After its final state (an activity added after the last step: instances in flight replay unchanged).
+        await SkippedTaskRerunOrchestrator.RedriveDependentsAsync(context, final);
+        return final;
     }
 }

@@ -90,7 +90,8 @@ public static class IdempotentStart
     /// <param name="statusPath">The path of our own status endpoint.</param>
     /// <param name="taskId">The task id, for single tasks.</param>
     /// <param name="status">The status code.</param>
-    public static IActionResult StatusUrls(HttpRequest request, DurableTaskClient client, string instanceId, string statusPath, string? taskId, int status = StatusCodes.Status202Accepted)
+    /// <param name="rerun">For a workflow rerun, what became of it (started or queued).</param>
+    public static IActionResult StatusUrls(HttpRequest request, DurableTaskClient client, string instanceId, string statusPath, string? taskId, int status = StatusCodes.Status202Accepted, RerunView? rerun = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(client);
@@ -108,6 +109,7 @@ public static class IdempotentStart
             $"{request.Scheme}://{request.Host}{statusPath}")
         {
             TaskId = taskId,
+            Rerun = rerun,
         };
         return new ContentResult
         {

@@ -27,6 +27,7 @@ public sealed partial class TableTaskIndex : ITaskIndex, ITaskEventJournal
     private const string TaskPrefix = "t!";
     private const string WaiterPrefix = "w!";
     private const string ReversePrefix = "r!";
+    private const string DependentPrefix = "d!";
     private const int MaxTransaction = 100;
     private const int ReadConcurrency = 16;
     private const int MaxConflictRetries = 20;
@@ -163,6 +164,9 @@ public sealed partial class TableTaskIndex : ITaskIndex, ITaskEventJournal
     private async Task<TaskIndexEntry?> WatchOneAsync(string workflowId, string taskId, string waiter, CancellationToken cancellation)
     {
         var partition = TableKeys.Escape(workflowId);
+        // The dependent row is written whatever the dependency's state (and never removed): an upsert, idempotent.
+        await _tasks.UpsertEntityAsync(
+            new TableEntity(partition, DependentPrefix + TableKeys.Join(taskId, waiter)) { ["Dependent"] = waiter }, TableUpdateMode.Replace, cancellation);
         for (var attempt = 0; ; attempt++)
         {
             var row = await ReadTaskAsync(workflowId, taskId, cancellation);
@@ -196,6 +200,19 @@ public sealed partial class TableTaskIndex : ITaskIndex, ITaskEventJournal
                 // The dependency changed since it was read: read it again (it may have finished).
             }
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ListDependentsAsync(string workflowId, string taskId, CancellationToken cancellation = default)
+    {
+        var dependents = new List<string>();
+        var prefix = DependentPrefix + TableKeys.Escape(taskId) + TableKeys.Separator;
+        await foreach (var row in _tasks.QueryAsync<TableEntity>(TableKeys.RowKeyPrefixFilter(TableKeys.Escape(workflowId), prefix), cancellationToken: cancellation))
+        {
+            dependents.Add(row.GetString("Dependent"));
+        }
+
+        return [.. dependents.Order(StringComparer.Ordinal)];
     }
 
     /// <summary>Applies one workflow's updates; returns its tasks that are final afterwards.</summary>

@@ -98,6 +98,25 @@ public abstract partial class TaskIndexContractTests
 
         Assert.Empty(waiters);
     }
+
+    [Fact]
+    public async Task ListDependents_WatchedFinishedUnfinishedAndUnknown_KeptAfterTheDependentsFinish()
+    {
+        var index = await CreateAsync();
+        await index.ApplyAsync([Entry("task:dep", "dep", WorkflowTaskStatus.Failed, 3), Entry("task:other", "other", WorkflowTaskStatus.Running, 1)]);
+        await index.WatchAsync([("task:dep", "dep"), ("task:other", "other"), ("task:nope", "nope")], "task:b");
+        await index.WatchAsync([("task:dep", "dep")], "task:a!x");
+        await index.WatchAsync([("task:dep", "dep")], "task:a!x"); // watched again (a replayed activity): listed once
+
+        // Both dependents finish (skipped): their waiter registrations go, the dependent records stay.
+        await index.ApplyAsync([Entry("task:b", "b", WorkflowTaskStatus.Skipped, 3), Entry("task:a!x", "a!x", WorkflowTaskStatus.Skipped, 3)]);
+
+        Assert.Equal(["task:a!x", "task:b"], await index.ListDependentsAsync("task:dep", "dep"));
+        Assert.Equal(["task:b"], await index.ListDependentsAsync("task:other", "other"));
+        Assert.Equal(["task:b"], await index.ListDependentsAsync("task:nope", "nope"));
+        Assert.Empty(await index.ListDependentsAsync("task:b", "b"));
+        Assert.Empty(await index.ApplyAsync([Entry("task:other", "other", WorkflowTaskStatus.Completed, 2)]));
+    }
 }
 
 public sealed class InMemoryTaskIndexTests : TaskIndexContractTests

@@ -72,6 +72,60 @@ public class TaskRedriveTests(AppHost host) : IClassFixture<AppHost>
     }
 
     [Fact]
+    public async Task RedriveTask_SkippedDependents_RunOnceWhenTheirFailedDependenciesComplete()
+    {
+        // dl-a and dl-x fail once (attempt 1); dl-b waits for dl-a, dl-c for dl-b, dl-d for dl-a and dl-x: all skipped.
+        await SubmitAndFailAsync("""{"task_id":"dl-a","task_type":"fail","payload":{"fail_times":1},"max_retries":0}""");
+        await SubmitAndFailAsync("""{"task_id":"dl-x","task_type":"fail","payload":{"fail_times":1},"max_retries":0}""");
+        foreach (var (task, dependencies) in new[] { ("dl-b", "\"dl-a\""), ("dl-c", "\"dl-b\""), ("dl-d", "\"dl-a\",\"dl-x\"") })
+        {
+            using var submit = await host.PostAsync("/api/tasks", $$"""{"task_id":"{{task}}","task_type":"echo","payload":"{{task}}","dependencies":[{{dependencies}}]}""");
+            Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+            await host.PollUntilDoneAsync((await submit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!);
+        }
+
+        Assert.Equal("dependency_failed: dependency 'dl-a' failed", (await GetTaskAsync("dl-b")).GetProperty("error").GetString());
+        Assert.Equal("dependency_failed: dependency 'dl-b' skipped", (await GetTaskAsync("dl-c")).GetProperty("error").GetString());
+        Assert.Equal("skipped", (await GetTaskAsync("dl-d")).GetProperty("status").GetString());
+
+        await RedriveAndWaitAsync("dl-a");
+        // dl-a's redrive claimed its dependents before its orchestration ended: dl-b, and dl-c after it, run; dl-d stays
+        // skipped, since dl-x is still failed.
+        var b = await WaitForTaskAsync("dl-b", t => t.GetProperty("status").GetString() == "completed");
+        var c = await WaitForTaskAsync("dl-c", t => t.GetProperty("status").GetString() == "completed");
+        Assert.Equal("dl-b", b.GetProperty("result").GetString());
+        Assert.Equal("dl-c", c.GetProperty("result").GetString());
+        foreach (var task in new[] { b, c })
+        {
+            Assert.Equal(1, task.GetProperty("attempts").GetInt32());
+            Assert.Equal(1, task.GetProperty("redrives").GetInt32());
+            Assert.Equal(JsonValueKind.Null, task.GetProperty("error").ValueKind);
+        }
+
+        var d = await GetTaskAsync("dl-d");
+        Assert.Equal("skipped", d.GetProperty("status").GetString());
+        Assert.False(d.TryGetProperty("redrives", out _));
+
+        await RedriveAndWaitAsync("dl-x");
+        d = await WaitForTaskAsync("dl-d", t => t.GetProperty("status").GetString() == "completed");
+        Assert.Equal("dl-d", d.GetProperty("result").GetString());
+        Assert.Equal(1, d.GetProperty("redrives").GetInt32());
+
+        // Each ran exactly once: one redriven event, one attempt started and completed, after the skip.
+        foreach (var task in new[] { "dl-b", "dl-c", "dl-d" })
+        {
+            var events = await EventsAsync(task);
+            Assert.Equal(new[] { "submitted", "skipped", "redriven", "ready", "dispatched", "started", "completed" }, events.Select(e => e.GetProperty("kind").GetString()));
+            Assert.Equal(new[] { 1 }, Attempts(events, "started"));
+        }
+
+        // Completed now: a second redrive is refused.
+        using var again = await host.PostAsync("/api/tasks/dl-b/redrive", "");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("completed", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0].GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task RedriveTask_EightConcurrentRedrives_StartOneRun()
     {
         await SubmitAndFailAsync("""{"task_id":"dl-race","task_type":"fail","payload":{"fail_times":1},"max_retries":0}""");
@@ -210,6 +264,16 @@ public class TaskRedriveTests(AppHost host) : IClassFixture<AppHost>
         // Done once the orchestration finished (the index says failed a moment before it returns).
         await host.PollUntilDoneAsync(body.GetProperty("statusQueryGetUri").GetString()!);
         Assert.Equal("failed", (await GetTaskAsync(body.GetProperty("task_id").GetString()!)).GetProperty("status").GetString());
+    }
+
+    private async Task RedriveAndWaitAsync(string taskId)
+    {
+        using var redrive = await host.PostAsync($"/api/tasks/{taskId}/redrive", "");
+        var body = await redrive.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(redrive.StatusCode == HttpStatusCode.Accepted, $"{(int)redrive.StatusCode} {body}");
+        var output = await host.PollUntilDoneAsync(body.GetProperty("statusQueryGetUri").GetString()!);
+        Assert.Equal("Completed", output.GetProperty("runtimeStatus").GetString());
+        Assert.Equal("completed", (await GetTaskAsync(taskId)).GetProperty("status").GetString());
     }
 
     private async Task<JsonElement> RedriveByFilterAsync(string filter)

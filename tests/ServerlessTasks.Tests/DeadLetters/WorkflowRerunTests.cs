@@ -90,37 +90,90 @@ public class WorkflowRerunTests(AppHost host) : IClassFixture<AppHost>
     }
 
     [Fact]
-    public async Task RerunWorkflowTask_StillRunning_409AndTheWorkflowGoesOn()
+    public async Task RerunWorkflowTask_WhileSlowBranchRuns_QueuedThroughARestartAndRunsWhenTheRunEnds()
     {
+        // f fails at once (attempt 1 of fail_times 1) and skips h; g, an independent branch, waits for its approval,
+        // which the test gives only after the rerun was queued (and the host restarted): the run cannot end before.
         var id = await host.SubmitAsync("""
-            {"workflow_id":"rerun-running","tasks":[
-              {"task_id":"f","task_type":"fail","max_retries":0},
+            {"workflow_id":"rerun-queued","tasks":[
+              {"task_id":"f","task_type":"fail","payload":{"fail_times":1},"max_retries":0},
+              {"task_id":"h","task_type":"echo","payload":"H","dependencies":["f"]},
               {"task_id":"g","task_type":"approval","timeout":600}]}
             """);
         var running = await host.WaitUntilAsync(id, w => Task(w, "f").GetProperty("status").GetString() == "failed"
+            && Task(w, "h").GetProperty("status").GetString() == "skipped"
             && Task(w, "g").GetProperty("status").GetString() == "running");
         Assert.Equal("running", running.GetProperty("status").GetString());
 
-        foreach (var (task, detail) in new[]
+        using var rerun = await host.PostAsync($"/api/workflows/{id}/tasks/f/rerun", "");
+        var body = await rerun.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(rerun.StatusCode == HttpStatusCode.Accepted, $"{(int)rerun.StatusCode} {body}");
+        Assert.Equal(id, body.GetProperty("id").GetString());
+        Assert.Equal("f", body.GetProperty("rerun").GetProperty("task_id").GetString());
+        Assert.Equal(1, body.GetProperty("rerun").GetProperty("run").GetInt32());
+        Assert.Equal("queued", body.GetProperty("rerun").GetProperty("status").GetString());
+
+        // Asked again while queued: the same queued rerun, not a second one.
+        using (var again = await host.PostAsync($"/api/workflows/{id}/tasks/f/rerun", ""))
         {
-            ("f", $"Task 'f' of workflow '{id}' is failed, but the workflow is still running; rerun it once the workflow has finished."),
-            ("g", $"Task 'g' of workflow '{id}' is running: only a failed or cancelled task can be rerun."),
-        })
+            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+            var second = await again.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(body.GetProperty("rerun").ToString(), second.GetProperty("rerun").ToString());
+            Assert.Equal(body.GetProperty("statusQueryGetUri").GetString(), second.GetProperty("statusQueryGetUri").GetString());
+        }
+
+        // Real conflicts stay 409, naming the status: h is skipped (it reruns with f), g is running.
+        foreach (var (task, status) in new[] { ("h", "skipped"), ("g", "running") })
         {
             using var response = await host.PostAsync($"/api/workflows/{id}/tasks/{task}/rerun", "");
             Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            Assert.Equal(detail, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal($"Task '{task}' of workflow '{id}' is {status}: only a failed or cancelled task can be rerun.", problem.GetProperty("detail").GetString());
+            Assert.Equal(status, problem.GetProperty("errors")[0].GetProperty("status").GetString());
         }
 
+        // Nothing of the rerun ran while the workflow runs: f is claimed (pending), not started; h still skipped.
+        var queued = await host.GetWorkflowAsync(id);
+        Assert.Equal("running", queued.GetProperty("status").GetString());
+        Assert.Equal("pending", Task(queued, "f").GetProperty("status").GetString());
+        Assert.Equal(1, Task(queued, "f").GetProperty("attempts").GetInt32());
+        Assert.Equal("skipped", Task(queued, "h").GetProperty("status").GetString());
+        Assert.DoesNotContain("redriven", EventKinds(await TaskEventsAsync(id, "f")));
+
+        // The queue is durable: a restart of host and worker keeps it.
+        await host.RestartAsync();
         using (var approve = await host.PostAsync($"/api/workflows/{id}/events/approval:g", "true"))
         {
             Assert.Equal(HttpStatusCode.Accepted, approve.StatusCode);
         }
 
-        var done = await host.WaitForWorkflowAsync(id);
-        Assert.Equal("failed", done.GetProperty("status").GetString());
-        Assert.Equal("completed", Task(done, "g").GetProperty("status").GetString());
+        var slow = await host.WaitUntilAsync(id, w => Task(w, "g").GetProperty("status").GetString() == "completed");
+        var slowTask = Task(slow, "g").ToString();
+        var slowEvents = (await TaskEventsAsync(id, "g")).ToString();
+        var after = await host.WaitUntilAsync(id, w => w.GetProperty("status").GetString() == "completed", TimeSpan.FromMinutes(2));
+
+        Assert.Equal(3, after.GetProperty("counts").GetProperty("completed").GetInt32());
+        var f = Task(after, "f");
+        Assert.Equal("completed", f.GetProperty("status").GetString());
+        Assert.Equal(2, f.GetProperty("attempts").GetInt32());
+        Assert.Equal(2, f.GetProperty("result").GetProperty("succeeded_on_attempt").GetInt32());
+        Assert.Equal(1, f.GetProperty("redrives").GetInt32());
+        var h = Task(after, "h");
+        Assert.Equal("completed", h.GetProperty("status").GetString());
+        Assert.Equal("H", h.GetProperty("result").GetString());
+        Assert.Equal(1, h.GetProperty("attempts").GetInt32());
+        // The slow branch's task is untouched by the rerun: the same entry (completed_at, result, stamp) and events.
+        var g = Task(after, "g");
+        Assert.Equal(slowTask, g.ToString());
+        Assert.Equal(Task(slow, "g").GetProperty("completed_at").GetString(), g.GetProperty("completed_at").GetString());
+        Assert.Equal(slowEvents, (await TaskEventsAsync(id, "g")).ToString());
+        // One rerun ran (the second request added none): f's run 1 only, one redriven event, attempt 2 started once.
+        var fEvents = (await TaskEventsAsync(id, "f")).GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal(new[] { 2 }, Attempts(fEvents, "redriven"));
+        Assert.Equal(new[] { 2 }, Attempts(fEvents, "started"));
+        Assert.Equal(new[] { 2 }, Attempts(fEvents, "completed"));
+        Assert.Equal(new[] { "skipped", "ready", "dispatched", "started", "completed" }, EventKinds(await TaskEventsAsync(id, "h")));
     }
 
     [Theory]
@@ -145,6 +198,9 @@ public class WorkflowRerunTests(AppHost host) : IClassFixture<AppHost>
 
     private Task<JsonElement> TaskEventsAsync(string workflowId, string taskId) =>
         host.Http.GetFromJsonAsync<JsonElement>($"/api/tasks/{taskId}/events?workflow_id={workflowId}");
+
+    private static List<string?> EventKinds(JsonElement events) =>
+        [.. events.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("kind").GetString())];
 
     private static List<int> Attempts(List<JsonElement> events, string kind) =>
         [.. events.Where(e => e.GetProperty("kind").GetString() == kind).Select(e => e.GetProperty("attempt").GetInt32())];
