@@ -47,7 +47,8 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
 
         return await IdempotentStart.StartAsync(
             request, client, nameof(SingleTaskOrchestrator), TaskIndexEntry.SingleTaskWorkflowId(task.TaskId!), task,
-            $"/api/tasks/{Uri.EscapeDataString(task.TaskId!)}", $"Task '{task.TaskId}'", task.TaskId, context.CancellationToken);
+            $"/api/tasks/{Uri.EscapeDataString(task.TaskId!)}", $"Task '{task.TaskId}'", task.TaskId, context.CancellationToken,
+            priority: task.Priority);
     }
 
     /// <summary>

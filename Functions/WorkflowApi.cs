@@ -44,7 +44,8 @@ public sealed class WorkflowApi(TimeProvider time, ITaskIndex index, OutboundAdd
 
         return await IdempotentStart.StartAsync(
             request, client, nameof(WorkflowOrchestrator), spec.WorkflowId!, spec,
-            $"/api/workflows/{Uri.EscapeDataString(spec.WorkflowId!)}", $"Workflow '{spec.WorkflowId}'", taskId: null, context.CancellationToken);
+            $"/api/workflows/{Uri.EscapeDataString(spec.WorkflowId!)}", $"Workflow '{spec.WorkflowId}'", taskId: null, context.CancellationToken,
+            priority: spec.Tasks.Select(static t => (int?)t.Priority).Max());
     }
 
     /// <summary><c>GET /api/workflows/{id}</c>: status, counts and every task's state (from the task index).</summary>

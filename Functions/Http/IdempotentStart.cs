@@ -29,6 +29,8 @@ public static class IdempotentStart
     /// <param name="what">What the key names, for the 409 message (e.g. <c>Workflow 'x'</c>).</param>
     /// <param name="taskId">The task id, for single-task submissions.</param>
     /// <param name="cancellation">Cancels the call.</param>
+    /// <param name="priority">The submission's priority (1-10), tagged on the instance so the task hub dispatches it (and
+    /// the activities it schedules) ahead of lower priorities where the backend supports it; null: untagged.</param>
     /// <param name="sameSubmission">Whether a stored input and this one are the same submission; by default equal JSON.
     /// An input holding times computed at submit (an order's deadline) compares what the client sent instead.</param>
     public static async Task<IActionResult> StartAsync<TInput>(
@@ -41,6 +43,7 @@ public static class IdempotentStart
         string what,
         string? taskId,
         CancellationToken cancellation,
+        int? priority = null,
         Func<TInput?, TInput, bool>? sameSubmission = null)
         where TInput : class
     {
@@ -57,7 +60,10 @@ public static class IdempotentStart
 
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId).WithDedupeStatuses(AnyStatus), cancellation);
+            var options = priority is { } p
+                ? new StartOrchestrationOptions(instanceId) { Tags = Orchestration.OrchestrationDefaults.PriorityTags(p) }
+                : new StartOrchestrationOptions(instanceId);
+            await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, options.WithDedupeStatuses(AnyStatus), cancellation);
         }
         catch (OrchestrationAlreadyExistsException)
         {

@@ -196,7 +196,8 @@ public static class TaskRunner
             context,
             context.CallActivityAsync<TaskActivityResult>(
                 TaskTypes.ActivityFor(task.TaskType),
-                new TaskInvocation(workflowId, task.TaskId!, task.TaskType, task.Payload, attempt, sent)),
+                new TaskInvocation(workflowId, task.TaskId!, task.TaskType, task.Payload, attempt, sent),
+                OrchestrationDefaults.AtPriority(task.Priority)),
             task.Timeout,
             cancellation);
         if (clock is not null)

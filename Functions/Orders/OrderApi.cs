@@ -71,7 +71,7 @@ public sealed class OrderApi(TimeProvider time, ITaskIndex index, OutboundAddres
         return await IdempotentStart.StartAsync(
             request, client, nameof(WorkflowOrchestrator), workflow.WorkflowId!, workflow,
             $"/api/orders/{Uri.EscapeDataString(order.OrderId)}", $"Order '{order.OrderId}'", taskId: null, context.CancellationToken,
-            SameOrder);
+            priority: workflow.Tasks.Select(static t => (int?)t.Priority).Max(), sameSubmission: SameOrder);
     }
 
     /// <summary><c>GET /api/orders/{order_id}</c>: the order's status, every step and compensation, charge and refund ids, timings.</summary>

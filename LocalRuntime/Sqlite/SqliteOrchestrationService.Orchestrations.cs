@@ -160,7 +160,7 @@ public sealed partial class SqliteOrchestrationService
         }
     }
 
-    private async Task<TaskOrchestrationWorkItem?> LockNextAsync(Queue<InstanceEntry> queue, AsyncSignal signal, TimeSpan receiveTimeout, CancellationToken cancellationToken)
+    private async Task<TaskOrchestrationWorkItem?> LockNextAsync(ReadyQueue<InstanceEntry> queue, AsyncSignal signal, TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         while (true)
@@ -222,7 +222,7 @@ public sealed partial class SqliteOrchestrationService
     }
 
     /// <summary>Locks the first ready instance and takes its visible messages (under the gate).</summary>
-    private LockedOrchestrationWorkItem? TryLock(Queue<InstanceEntry> queue)
+    private LockedOrchestrationWorkItem? TryLock(ReadyQueue<InstanceEntry> queue)
     {
         var now = UtcNow;
         while (queue.TryDequeue(out var entry))
@@ -559,6 +559,11 @@ public sealed partial class SqliteOrchestrationService
                     entry.InFlight.RemoveAll(consumed.Contains);
                 }
                 UpdateCache(entry);
+                if (_state is not null)
+                {
+                    entry.Priority = service.TagPriority(_state.Tags) ?? service._options.DefaultPriority;
+                }
+
                 var now = service.UtcNow;
                 foreach (var (instanceId, message, reset) in _insertedMessages)
                 {
@@ -575,6 +580,7 @@ public sealed partial class SqliteOrchestrationService
                 foreach (var activity in _insertedActivities)
                 {
                     activity.VisibleAt = now;
+                    activity.Priority = service.ActivityPriority(activity.Message, entry.Priority);
                     service._activities.Add(activity.Id, activity);
                     service.MakeActivityReady(activity);
                 }

@@ -44,9 +44,9 @@ public sealed partial class SqliteOrchestrationService :
     private readonly ILogger _logger;
     private readonly object _gate = new();
     private readonly Dictionary<string, InstanceEntry> _instances = new(StringComparer.Ordinal);
-    private readonly Queue<InstanceEntry> _readyOrchestrations = new();
-    private readonly Queue<InstanceEntry> _readyEntities = new();
-    private readonly Queue<ActivityEntry> _readyActivities = new();
+    private readonly ReadyQueue<InstanceEntry> _readyOrchestrations;
+    private readonly ReadyQueue<InstanceEntry> _readyEntities;
+    private readonly ReadyQueue<ActivityEntry> _readyActivities;
     private readonly Dictionary<long, ActivityEntry> _activities = [];
     private readonly AsyncSignal _orchestrationSignal = new();
     private readonly AsyncSignal _entitySignal = new();
@@ -72,6 +72,9 @@ public sealed partial class SqliteOrchestrationService :
         _options = options;
         _clock = options.TimeProvider;
         _logger = options.LoggerFactory.CreateLogger<SqliteOrchestrationService>();
+        _readyOrchestrations = new(options.PriorityAgingStep);
+        _readyEntities = new(options.PriorityAgingStep);
+        _readyActivities = new(options.PriorityAgingStep);
     }
 
     /// <summary>The settings this service runs with.</summary>
@@ -286,7 +289,7 @@ public sealed partial class SqliteOrchestrationService :
     private void LoadPendingWork(SqliteStore store)
     {
         var now = UtcNow;
-        var (messages, activities) = store.ReadOnWriter(connection =>
+        var (messages, activities, priorities) = store.ReadOnWriter(connection =>
         {
             var messages = new List<(string InstanceId, byte[] Key, PendingMessage Message)>();
             using (var command = connection.CreateCommand())
@@ -312,7 +315,23 @@ public sealed partial class SqliteOrchestrationService :
                 }
             }
 
-            return (messages, activities);
+            // Priorities of running instances (their start message is consumed): activities and later episodes inherit them.
+            var priorities = new Dictionary<string, int>(StringComparer.Ordinal);
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "SELECT instance_id, tags FROM instances WHERE tags IS NOT NULL AND completed_at IS NULL";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    var priority = TagPriority(DataJson.DeserializeOrNull<Dictionary<string, string>>(reader.GetString(1)));
+                    if (priority is { } p)
+                    {
+                        priorities[reader.GetString(0)] = p;
+                    }
+                }
+            }
+
+            return (messages, activities, priorities);
         });
 
         lock (_gate)
@@ -320,6 +339,7 @@ public sealed partial class SqliteOrchestrationService :
             foreach (var (instanceId, key, message) in messages)
             {
                 var entry = GetOrAddEntry(instanceId, key);
+                entry.Priority = priorities.GetValueOrDefault(instanceId, _options.DefaultPriority);
                 entry.Pending.Add(message);
             }
 
@@ -330,6 +350,7 @@ public sealed partial class SqliteOrchestrationService :
 
             foreach (var activity in activities)
             {
+                activity.Priority = ActivityPriority(activity.Message, priorities.GetValueOrDefault(activity.InstanceId, _options.DefaultPriority));
                 _activities.Add(activity.Id, activity);
                 activity.VisibleAt = now;
                 MakeActivityReady(activity);
@@ -349,7 +370,7 @@ public sealed partial class SqliteOrchestrationService :
     {
         if (!_instances.TryGetValue(instanceId, out var entry))
         {
-            entry = new InstanceEntry(instanceId, key ?? InstanceKey.Encode(instanceId));
+            entry = new InstanceEntry(instanceId, key ?? InstanceKey.Encode(instanceId)) { Priority = _options.DefaultPriority };
             _instances.Add(instanceId, entry);
         }
 
@@ -365,6 +386,12 @@ public sealed partial class SqliteOrchestrationService :
         var visible = false;
         foreach (var message in entry.Pending)
         {
+            if (message.Message.Event is ExecutionStartedEvent started)
+            {
+                // A new execution (a start, a sub-orchestration, continue-as-new) brings its own tags.
+                entry.Priority = TagPriority(started.Tags) ?? _options.DefaultPriority;
+            }
+
             if (message.VisibleAt <= now)
             {
                 visible = true;
@@ -406,12 +433,12 @@ public sealed partial class SqliteOrchestrationService :
         entry.Queued = true;
         if (entry.IsEntity && _options.UseSeparateQueueForEntityWorkItems)
         {
-            _readyEntities.Enqueue(entry);
+            _readyEntities.Enqueue(entry, entry.Priority, UtcNow);
             _entitySignal.Set();
         }
         else
         {
-            _readyOrchestrations.Enqueue(entry);
+            _readyOrchestrations.Enqueue(entry, entry.Priority, UtcNow);
             _orchestrationSignal.Set();
         }
     }
@@ -430,9 +457,20 @@ public sealed partial class SqliteOrchestrationService :
         }
 
         activity.Queued = true;
-        _readyActivities.Enqueue(activity);
+        _readyActivities.Enqueue(activity, activity.Priority, UtcNow);
         _activitySignal.Set();
     }
+
+    /// <summary>The priority <paramref name="tags"/> name (clamped), or null when they name none.</summary>
+    private int? TagPriority(IDictionary<string, string>? tags) =>
+        tags is not null && tags.TryGetValue(_options.PriorityTag, out var value)
+            && int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var priority)
+            ? Math.Clamp(priority, SqliteOrchestrationServiceOptions.MinPriority, SqliteOrchestrationServiceOptions.MaxPriority)
+            : null;
+
+    /// <summary>An activity's priority: its own <c>TaskScheduled</c> tag, else <paramref name="instancePriority"/>.</summary>
+    private int ActivityPriority(TaskMessage message, int instancePriority) =>
+        (message.Event as TaskScheduledEvent)?.Tags is { } tags ? TagPriority(tags) ?? instancePriority : instancePriority;
 
     /// <summary>Forgets an entry with nothing pending, locked or cached (bounded memory for many finished instances).</summary>
     private void TrimEntry(InstanceEntry entry)

@@ -6,6 +6,12 @@ namespace LocalRuntime.Sqlite;
 /// <summary>Settings of a <see cref="SqliteOrchestrationService"/>; checked by <see cref="Validate"/> when the service is created.</summary>
 public sealed class SqliteOrchestrationServiceOptions
 {
+    /// <summary>The lowest priority a tag may name; lower values are raised to it.</summary>
+    public const int MinPriority = -1000;
+
+    /// <summary>The highest priority a tag may name; higher values are lowered to it.</summary>
+    public const int MaxPriority = 1000;
+
     /// <summary>The database file (created with its folder when missing). One process at a time owns a file.</summary>
     public string DatabasePath { get; set; } = Path.Combine(".data", "durabletask.db");
 
@@ -57,6 +63,23 @@ public sealed class SqliteOrchestrationServiceOptions
     /// <summary>How many instances keep their history in memory between work items (saves a read and a parse per episode).</summary>
     public int HistoryCacheInstances { get; set; } = 2000;
 
+    /// <summary>
+    /// The orchestration tag whose integer value is an instance's priority (higher first; its activities inherit it
+    /// unless their own <c>TaskScheduled</c> tags name one). Sub-orchestrations inherit it through DTFx's tag merge.
+    /// </summary>
+    public string PriorityTag { get; set; } = "priority";
+
+    /// <summary>The priority of work whose tags name none (or a value that is not an integer).</summary>
+    public int DefaultPriority { get; set; } = 5;
+
+    /// <summary>
+    /// How much queue time one priority level is worth: ready work of priority <c>p</c> is handed out as if ready
+    /// <c>p × PriorityAgingStep</c> earlier, so lower priorities age into service (never overtaken by higher ones made
+    /// ready more than <c>Δp × PriorityAgingStep</c> after them). Zero: first in, first out. Default 10 s, the
+    /// app's own aging step.
+    /// </summary>
+    public TimeSpan PriorityAgingStep { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary><c>synchronous=FULL</c> (an fsync per commit, safe against power loss) instead of NORMAL (safe against process crashes).</summary>
     public bool FlushEveryCommit { get; set; }
 
@@ -94,6 +117,21 @@ public sealed class SqliteOrchestrationServiceOptions
         if (ExtendedSessionIdleTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ExtendedSessionIdleTimeout), ExtendedSessionIdleTimeout, "must be positive");
+        }
+
+        if (string.IsNullOrEmpty(PriorityTag))
+        {
+            throw new ArgumentException("PriorityTag must not be empty.", nameof(PriorityTag));
+        }
+
+        if (DefaultPriority is < MinPriority or > MaxPriority)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DefaultPriority), DefaultPriority, $"must be from {MinPriority} to {MaxPriority}");
+        }
+
+        if (PriorityAgingStep < TimeSpan.Zero || PriorityAgingStep > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PriorityAgingStep), PriorityAgingStep, "must be from 0 to 1 day");
         }
 
         if (MaxAbandonDelay < TimeSpan.Zero)

@@ -13,6 +13,9 @@ internal sealed class ActivityEntry(long id, TaskMessage message)
 
     public DateTime VisibleAt { get; set; }
 
+    /// <summary>Its priority in the ready queue: its own tag, else its instance's.</summary>
+    public int Priority { get; set; }
+
     public long LockToken { get; set; }
 
     public DateTime LockedUntil { get; set; }

@@ -20,6 +20,9 @@ internal sealed class InstanceEntry(string instanceId, byte[] key)
     /// <summary>Messages handed to the lock holder in its latest batch (consumed by its next checkpoint).</summary>
     public List<PendingMessage> InFlight { get; set; } = [];
 
+    /// <summary>Its priority in the ready queue, from the tags of its current execution.</summary>
+    public int Priority { get; set; }
+
     /// <summary>0 when unlocked.</summary>
     public long LockToken { get; set; }
 
