@@ -23,6 +23,7 @@ internal static class SqliteBackend
             ExtendedSessionsEnabled = options.ExtendedSessionsEnabled,
             ExtendedSessionIdleTimeout = options.ExtendedSessionIdleTimeout,
             UseSeparateQueueForEntityWorkItems = true,
+            PriorityAgingStep = options.PriorityAgingStep,
         });
     }
 }

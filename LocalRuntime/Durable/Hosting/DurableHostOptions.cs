@@ -86,6 +86,12 @@ public sealed record DurableHostOptions
     /// <summary>host.json <c>overridableExistingInstanceStates</c> = <c>NonRunningStates</c>: a start onto a running id fails instead of replacing it.</summary>
     public bool OverrideOnlyNonRunningInstances { get; init; }
 
+    /// <summary>
+    /// <c>LocalRuntime:PriorityAgingSeconds</c> (SQLite store only; default 10, 0 = first in, first out): ready work is handed
+    /// out by its <c>priority</c> tag, each level worth this much queue time (see SqliteOrchestrationServiceOptions.PriorityAgingStep).
+    /// </summary>
+    public TimeSpan PriorityAgingStep { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary><c>LocalRuntime:DurableStore</c>: <c>sqlite</c> (default) or <c>azurestorage</c>.</summary>
     public DurableStoreKind Store { get; init; } = DurableStoreKind.Sqlite;
 
@@ -139,6 +145,11 @@ public sealed record DurableHostOptions
                 var other => throw new InvalidOperationException($"LocalRuntime:DurableStore is '{other}'; allowed values: sqlite, azurestorage."),
             },
             DataPath = settings["LocalRuntime:DataPath"] is { Length: > 0 } data ? data : defaults.DataPath,
+            PriorityAgingStep = settings["LocalRuntime:PriorityAgingSeconds"] is { Length: > 0 } aging
+                ? double.TryParse(aging, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= 86_400
+                    ? TimeSpan.FromSeconds(seconds)
+                    : throw new InvalidOperationException($"LocalRuntime:PriorityAgingSeconds is '{aging}'; allowed values: a number of seconds from 0 to 86400.")
+                : defaults.PriorityAgingStep,
         };
         options.Validate();
         return options;

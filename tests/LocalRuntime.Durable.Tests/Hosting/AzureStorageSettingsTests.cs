@@ -106,6 +106,28 @@ public sealed class AzureStorageSettingsTests
         Assert.Equal($"extensions:durableTask: {message}", error.Message);
     }
 
+    [Theory]
+    [InlineData(null, 10.0)]
+    [InlineData("0", 0.0)]
+    [InlineData("2.5", 2.5)]
+    public void FromConfiguration_PriorityAgingSeconds_DefaultTenSeconds(string? value, double expected)
+    {
+        var options = DurableHostOptions.FromConfiguration(new ConfigurationBuilder().Build(), Settings(value is null ? [] : [("LocalRuntime:PriorityAgingSeconds", value)]));
+
+        Assert.Equal(TimeSpan.FromSeconds(expected), options.PriorityAgingStep);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("soon")]
+    public void FromConfiguration_PriorityAgingSecondsInvalid_ThrowsNamingTheSettingAndAllowedValues(string value)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            DurableHostOptions.FromConfiguration(new ConfigurationBuilder().Build(), Settings(("LocalRuntime:PriorityAgingSeconds", value))));
+
+        Assert.Equal($"LocalRuntime:PriorityAgingSeconds is '{value}'; allowed values: a number of seconds from 0 to 86400.", error.Message);
+    }
+
     [Fact]
     public void AzureStorageSettings_TrackingStoreSettingEmpty_ThrowsNamingIt()
     {
