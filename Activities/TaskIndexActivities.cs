@@ -38,10 +38,19 @@ public sealed class TaskIndexActivities(
     /// orchestration to merge.
     /// </summary>
     [Function(nameof(IndexTasks))]
-    public async Task<TaskIndexReceipt> IndexTasks(
+    public Task<TaskIndexReceipt> IndexTasks(
         [ActivityTrigger] TaskIndexBatch batch,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellation)
+        CancellationToken cancellation) => ApplyAsync(batch, client, cancellation);
+
+    /// <summary>
+    /// What <see cref="IndexTasks"/> does, for an activity that applies a batch its invocation carries (the workflow
+    /// orchestrator hands a batch to a task it starts instead of a separate <see cref="IndexTasks"/> call).
+    /// </summary>
+    /// <param name="batch">The batch.</param>
+    /// <param name="client">The Durable client that wakes waiters and starts callbacks.</param>
+    /// <param name="cancellation">Cancels the writes.</param>
+    public async Task<TaskIndexReceipt> ApplyAsync(TaskIndexBatch batch, DurableTaskClient client, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(client);

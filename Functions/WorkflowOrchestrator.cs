@@ -60,9 +60,13 @@ public static class WorkflowOrchestrator
                 segments.CancelReason = null;
             }
 
-            if (segments.CancelReason is null)
+            if (segments.CancelReason is null
+                && Dispatch(context, run, pending, segments, mayCarry: !indexing && run.Rerun is null, cancellation.Token) is { } carry)
             {
-                Dispatch(context, run, pending, segments, cancellation.Token);
+                // The batch due now rides on a task just started (its activity writes it first): no IndexTasks call.
+                lastBatch = carry.Batch;
+                pending.Add(WorkItem.IndexFlush, carry.Receipt);
+                indexing = true;
             }
 
             if (!indexing && run.HasIndexUpdates)
@@ -96,13 +100,14 @@ public static class WorkflowOrchestrator
                     run.Cancel(ReasonOf(outcome), context.UtcNow());
                     cancellation.Cancel();
                     break;
-                case WorkKind.IndexFlush when !outcome.IsCompletedSuccessfully:
-                    // The index store failed even after retries: send the same batch again; versions keep it idempotent.
+                case WorkKind.IndexFlush when !outcome.IsCompletedSuccessfully || ((Task<TaskIndexReceipt?>)outcome).Result is null:
+                    // The index store failed even after retries, or the task carrying the batch did not write it: send the
+                    // same batch again; versions keep it idempotent.
                     pending.Add(WorkItem.IndexFlush, context.CallActivityAsync<TaskIndexReceipt>(nameof(TaskIndexActivities.IndexTasks), lastBatch, OrchestrationDefaults.BookkeepingRetry));
                     break;
                 case WorkKind.IndexFlush:
                     // Later stamps of this run follow the host's clock (and so its persisted high-water mark).
-                    run.Clock.Receive(((Task<TaskIndexReceipt>)outcome).Result.Hlc, context.UtcNow());
+                    run.Clock.Receive(((Task<TaskIndexReceipt?>)outcome).Result!.Hlc, context.UtcNow());
                     indexing = false;
                     break;
                 case WorkKind.Batch:
@@ -140,11 +145,24 @@ public static class WorkflowOrchestrator
     /// <summary>
     /// Starts every ready task. Large workflows hand activity tasks to batch sub-orchestrations so no
     /// history grows past a few thousand events; tasks that wait in the orchestrator (delay, approval)
-    /// always run here, where their timers and events arrive.
+    /// always run here, where their timers and events arrive. With <paramref name="mayCarry"/> (no index batch in
+    /// flight), the index updates due, these dispatches included, ride on the first ready task that can carry them
+    /// (<see cref="IndexCarry"/>), which is returned; null when none can (the caller then sends them itself).
     /// </summary>
-    private static void Dispatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending, Segments segments, CancellationToken cancellation)
+    private static IndexCarry? Dispatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending, Segments segments, bool mayCarry, CancellationToken cancellation)
     {
         var ready = run.DispatchReady(context.UtcNow());
+        // Small workflows only: there every ready task is started inline below (no batch or chain sub-orchestrations).
+        var carrier = mayCarry && run.Spec.Tasks.Count <= TaskBatchOrchestrator.Threshold && run.HasIndexUpdates
+            ? ready.FirstOrDefault(IndexCarry.CanCarry)
+            : null;
+        IndexCarry? carry = null;
+        if (carrier is not null)
+        {
+            var events = run.TakeEvents();
+            carry = new IndexCarry(new TaskIndexBatch(run.TakeIndexUpdates(), events, run.CallbacksFor(events)));
+        }
+
         // A batch pays for a sub-orchestration; it is worth it only when many tasks start together
         // (wide DAGs). Chains and trickles run inline, where each task costs no extra orchestration.
         var batched = run.Rerun is null && run.Spec.Tasks.Count > TaskBatchOrchestrator.Threshold
@@ -172,13 +190,17 @@ public static class WorkflowOrchestrator
             }
 
             // Attempt 1 in a first run (the same as RunAsync); in a rerun numbered on from the earlier runs' attempts.
-            pending.Add(new WorkItem(WorkKind.Task, task), TaskRunner.RunAgainAsync(context, context.InstanceId, task, RetryBackoff.Default, run.Clock, run.FirstAttemptOf(task.TaskId!), cancellation));
+            pending.Add(
+                new WorkItem(WorkKind.Task, task),
+                TaskRunner.RunAgainAsync(context, context.InstanceId, task, RetryBackoff.Default, run.Clock, run.FirstAttemptOf(task.TaskId!), ReferenceEquals(task, carrier) ? carry : null, cancellation));
         }
 
         if (batch.Count > 0)
         {
             StartBatch(context, run, pending, batch);
         }
+
+        return carry;
     }
 
     private static void StartBatch(TaskOrchestrationContext context, WorkflowRun run, CompletionQueue<WorkItem> pending, List<TaskSpec> tasks) =>

@@ -53,6 +53,12 @@ public static class OrderSteps
 
         /// <summary>Notifies the customer.</summary>
         public const string Notify = "order_notify";
+
+        /// <summary>
+        /// Whether the activity of <paramref name="taskType"/> applies a task-index batch its invocation carries (every
+        /// order step and compensation does), so the workflow can hand it the batch instead of a separate index write.
+        /// </summary>
+        public static bool AppliesIndexBatches(string taskType) => taskType?.ToLowerInvariant() is FraudCheck or Charge or Refund or Reserve or Release or Pack or Ship or Notify;
     }
 
     /// <summary>The task key of a step of an order's workflow: the idempotency key its side effects use (no attempt number, so a retry repeats the same effect).</summary>

@@ -14,7 +14,10 @@ namespace ServerlessTasks.Functions.Contracts;
 /// <param name="Payload">The client's payload.</param>
 /// <param name="Attempt">1 for the first attempt, 2 for the first retry, ...</param>
 /// <param name="Hlc">The orchestrator's HLC stamp when it sent the attempt; the activity merges it on start.</param>
-public sealed record TaskInvocation(string WorkflowId, string TaskId, string TaskType, JsonElement? Payload, int Attempt = 1, HlcTimestamp? Hlc = null)
+/// <param name="Index">A task-index batch the activity applies before it runs the attempt (instead of a separate
+/// <c>IndexTasks</c> call), returning its receipt in <see cref="Activities.Events.TaskActivityResult.Index"/>; only
+/// for activities that take one (<see cref="Orchestration.IndexCarry.CanCarry"/>).</param>
+public sealed record TaskInvocation(string WorkflowId, string TaskId, string TaskType, JsonElement? Payload, int Attempt = 1, HlcTimestamp? Hlc = null, Activities.Events.TaskIndexBatch? Index = null)
 {
     /// <summary>The idempotency key of this attempt.</summary>
     public string IdempotencyKey => $"{WorkflowId}/{TaskId}/{Attempt}";

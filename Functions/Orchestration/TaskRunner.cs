@@ -33,7 +33,7 @@ public static class TaskRunner
     /// the attempts' events (started, retried) and the last stamp.</param>
     /// <param name="cancellation">Cancels the run (the workflow was cancelled): its timers are cancelled, no attempt follows.</param>
     public static Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock = null, CancellationToken cancellation = default) =>
-        RunCoreAsync(context, workflowId, task, backoff, clock, null, 1, cancellation);
+        RunCoreAsync(context, workflowId, task, backoff, clock, null, 1, null, cancellation);
 
     /// <summary>
     /// Runs a task again after an earlier run failed (a redrive or a workflow rerun): a fresh attempt budget
@@ -49,7 +49,23 @@ public static class TaskRunner
     /// <param name="cancellation">Cancels the run, as for <see cref="RunAsync"/>.</param>
     public static Task<TaskOutcome> RunAgainAsync(
         TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock clock, int firstAttempt, CancellationToken cancellation = default) =>
-        RunCoreAsync(context, workflowId, task, backoff, clock, null, Math.Max(1, firstAttempt), cancellation);
+        RunCoreAsync(context, workflowId, task, backoff, clock, null, Math.Max(1, firstAttempt), null, cancellation);
+
+    /// <summary>
+    /// As <see cref="RunAgainAsync(TaskOrchestrationContext, string, TaskSpec, RetryBackoff, OrchestrationClock, int, CancellationToken)"/>,
+    /// the first attempt carrying a task-index batch (<see cref="IndexCarry"/>; the task must be one that <see cref="IndexCarry.CanCarry"/>).
+    /// </summary>
+    /// <param name="context">The orchestration running it.</param>
+    /// <param name="workflowId">The workflow it belongs to.</param>
+    /// <param name="task">The task.</param>
+    /// <param name="backoff">The back-off between attempts.</param>
+    /// <param name="clock">The orchestration's clock.</param>
+    /// <param name="firstAttempt">The number of this run's first attempt.</param>
+    /// <param name="carry">The batch its first attempt's activity applies; told the receipt when that attempt returns.</param>
+    /// <param name="cancellation">Cancels the run.</param>
+    public static Task<TaskOutcome> RunAgainAsync(
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock clock, int firstAttempt, IndexCarry? carry, CancellationToken cancellation) =>
+        RunCoreAsync(context, workflowId, task, backoff, clock, null, Math.Max(1, firstAttempt), carry, cancellation);
 
     /// <summary>
     /// Goes on with a task whose first attempt ran elsewhere and failed (in a <see cref="TaskGroupActivity"/>): the
@@ -64,10 +80,24 @@ public static class TaskRunner
     /// <param name="cancellation">Cancels the run, as for <see cref="RunAsync"/>.</param>
     public static Task<TaskOutcome> RetryAfterFirstAttemptAsync(
         TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock clock, string firstAttemptError, CancellationToken cancellation = default) =>
-        RunCoreAsync(context, workflowId, task, backoff, clock, firstAttemptError, 1, cancellation);
+        RunCoreAsync(context, workflowId, task, backoff, clock, firstAttemptError, 1, null, cancellation);
 
     private static async Task<TaskOutcome> RunCoreAsync(
-        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock, string? firstAttemptError, int firstAttempt, CancellationToken cancellation)
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock, string? firstAttemptError, int firstAttempt, IndexCarry? carry, CancellationToken cancellation)
+    {
+        try
+        {
+            return await RunAttemptsAsync(context, workflowId, task, backoff, clock, firstAttemptError, firstAttempt, carry, cancellation);
+        }
+        finally
+        {
+            // However the run went, the orchestrator hears whether its batch was written (null: send it again).
+            carry?.Returned(null);
+        }
+    }
+
+    private static async Task<TaskOutcome> RunAttemptsAsync(
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock, string? firstAttemptError, int firstAttempt, IndexCarry? carry, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(task);
@@ -95,8 +125,10 @@ public static class TaskRunner
             {
                 try
                 {
+                    // Only the run's first attempt carries the batch; a retry has nothing left to write.
+                    var carried = tried == 1 ? carry : null;
                     var result = await Pools.PooledAttempt.RunAsync(
-                        context, task, attempt, () => RunAttemptAsync(context, workflowId, task, attempt, clock, events, cancellation), cancellation);
+                        context, task, attempt, () => RunAttemptAsync(context, workflowId, task, attempt, clock, events, carried, cancellation), cancellation);
                     await Caching.TaskResultCache.StoreAsync(context, task, cached, result);
                     return new TaskOutcome(true, result, null, attempt, events, clock?.Current);
                 }
@@ -156,9 +188,15 @@ public static class TaskRunner
     public const string Cancelled = "cancelled";
 
     private static async Task<JsonElement?> RunAttemptAsync(
-        TaskOrchestrationContext context, string workflowId, TaskSpec task, int attempt, OrchestrationClock? clock, List<TaskEvent> events, CancellationToken cancellation)
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, int attempt, OrchestrationClock? clock, List<TaskEvent> events, IndexCarry? carry, CancellationToken cancellation)
     {
         var type = task.TaskType.ToLowerInvariant();
+        if (carry is not null && !IndexCarry.CanCarry(task))
+        {
+            carry.Returned(null); // not an activity that applies batches: the orchestrator writes it itself
+            carry = null;
+        }
+
         if (type is TaskTypes.Delay or TaskTypes.Approval)
         {
             // Runs here: the orchestration itself is the worker that starts it.
@@ -192,14 +230,24 @@ public static class TaskRunner
         }
 
         var sent = clock?.Next(context.UtcNow());
-        var done = await WithTimeout(
-            context,
-            context.CallActivityAsync<TaskActivityResult>(
-                TaskTypes.ActivityFor(task.TaskType),
-                new TaskInvocation(workflowId, task.TaskId!, task.TaskType, task.Payload, attempt, sent),
-                OrchestrationDefaults.AtPriority(task.Priority)),
-            task.Timeout,
-            cancellation);
+        TaskActivityResult? done = null;
+        try
+        {
+            done = await WithTimeout(
+                context,
+                context.CallActivityAsync<TaskActivityResult>(
+                    TaskTypes.ActivityFor(task.TaskType),
+                    new TaskInvocation(workflowId, task.TaskId!, task.TaskType, task.Payload, attempt, sent, carry?.Batch),
+                    OrchestrationDefaults.AtPriority(task.Priority)),
+                task.Timeout,
+                cancellation);
+        }
+        finally
+        {
+            // A failed attempt's receipt is unknown (it may have failed before writing): the batch is sent again.
+            carry?.Returned(done?.Index);
+        }
+
         if (clock is not null)
         {
             // The worker's start stamp is already after ours (it merged it); merge its finish stamp.

@@ -167,6 +167,76 @@ public class OrderApiTests(OrderAppHost host) : IClassFixture<OrderAppHost>
         Assert.Contains("allowed: accepted, paid, packed, shipped, completed, compensated, failed", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    /// <summary>The order workflow's activity calls in history order, condensed (a call is its TaskCompleted or TaskFailed, with its result).</summary>
+    private async Task<List<(string Function, bool Completed, JsonElement Result)>> CallsAsync(string orderId)
+    {
+        var instance = await host.Http.GetFromJsonAsync<JsonElement>($"/runtime/webhooks/durabletask/instances/order:{orderId}?showHistory=true&showHistoryOutput=true");
+        return [.. instance.GetProperty("historyEvents").EnumerateArray()
+            .Where(e => e.GetProperty("EventType").GetString() is "TaskCompleted" or "TaskFailed")
+            .Select(e => (
+                e.GetProperty("FunctionName").GetString()!,
+                e.GetProperty("EventType").GetString() == "TaskCompleted",
+                e.TryGetProperty("Result", out var result) ? result : default))];
+    }
+
+    /// <summary>The order's journal as (task, kind) pairs.</summary>
+    private async Task<List<(string? Task, string Kind)>> JournalAsync(string orderId) =>
+        [.. (await host.Http.GetFromJsonAsync<JsonElement>($"/api/workflows/order:{orderId}/events")).GetProperty("events").EnumerateArray()
+            .Select(e => (e.TryGetProperty("task_id", out var task) && task.ValueKind == JsonValueKind.String ? task.GetString() : null, e.GetProperty("kind").GetString()!))];
+
+    /// <summary>The receipt of the index batch an order step's invocation carried (its result's <c>Index</c>), if it carried one.</summary>
+    private static JsonElement? CarriedReceipt(JsonElement result) =>
+        result.ValueKind == JsonValueKind.Object && result.TryGetProperty("Index", out var index) && index.ValueKind == JsonValueKind.Object ? index : null;
+
+    [Fact]
+    public async Task SubmitOrder_ValidOrder_FirstStepCarriesTheFirstIndexBatchInsteadOfAnIndexTasksCall()
+    {
+        await host.SubmitOrderAsync(OrderAppHost.Order("carry-1"));
+        Assert.Equal("completed", (await host.WaitForOrderAsync("carry-1")).GetProperty("status").GetString());
+
+        var calls = await CallsAsync("carry-1");
+        var journal = await JournalAsync("carry-1");
+
+        // The first episode dispatches fraud check and payment; the fraud check (first ready) carries both index entries
+        // and answers their receipt, so the first index write is no IndexTasks call.
+        var fraud = Assert.Single(calls, c => c.Function == "OrderFraudCheck");
+        Assert.True(fraud.Completed);
+        Assert.True(CarriedReceipt(fraud.Result) is not null, $"the fraud check carried no batch: {fraud.Result}");
+        Assert.Equal(2, CarriedReceipt(fraud.Result)!.Value.GetProperty("Count").GetInt32());
+        Assert.Null(CarriedReceipt(Assert.Single(calls, c => c.Function == "OrderCharge").Result));
+        Assert.NotEqual("IndexTasks", calls[0].Function);
+        Assert.Equal("IndexTasks", calls[^1].Function); // the last batch (the notification's completion) has no step to ride on
+        // Nothing of what rode on the steps is missing from the journal: every step ready, dispatched, started and completed once.
+        foreach (var step in new[] { "fraud_check", "payment", "inventory", "packing", "shipping", "notification" })
+        {
+            Assert.Equal(["ready", "dispatched", "started", "completed"], journal.Where(e => e.Task == step).Select(e => e.Kind));
+        }
+    }
+
+    [Fact]
+    public async Task SubmitOrder_CarryingStepFails_ItsBatchIsSentAgainByIndexTasks()
+    {
+        // Above the fraud check's limit (rejected, not retried) and the card's (declined): the carrier's only attempt fails.
+        await host.SubmitOrderAsync(OrderAppHost.Order("carry-fail-1", amount: 200_000m));
+        var order = await host.WaitForOrderAsync("carry-fail-1", TimeSpan.FromSeconds(60));
+        Assert.Equal("failed", order.GetProperty("status").GetString());
+        Assert.Equal("failed", Steps(order)["fraud_check"].GetProperty("status").GetString());
+        Assert.Equal(1, Steps(order)["fraud_check"].GetProperty("attempts").GetInt32());
+
+        var calls = await CallsAsync("carry-fail-1");
+        var journal = await JournalAsync("carry-fail-1");
+
+        var fraud = Assert.Single(calls, c => c.Function == "OrderFraudCheck");
+        Assert.False(fraud.Completed);
+        // A failed attempt's write is not known to have happened: the same batch (both dispatches) goes out through
+        // IndexTasks, the first index call of the run (nothing else is sent while the carried batch is outstanding).
+        var first = calls.First(c => c.Function == "IndexTasks");
+        Assert.True(first.Completed);
+        Assert.Equal(2, first.Result.GetProperty("Count").GetInt32());
+        Assert.Equal(["ready", "dispatched", "failed"], journal.Where(e => e.Task == "fraud_check").Select(e => e.Kind));
+        Assert.Equal(["ready", "dispatched", "failed"], journal.Where(e => e.Task == "payment").Select(e => e.Kind));
+    }
+
     [Fact]
     public async Task GetOrder_Unknown_404Problem()
     {
