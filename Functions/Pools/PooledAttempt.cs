@@ -6,8 +6,9 @@ namespace ServerlessTasks.Functions.Pools;
 
 /// <summary>
 /// One attempt of a task whose type a pool names (<c>Pools:{name}:TaskTypes</c>): the slot is taken before the attempt
-/// runs and given back after it with the outcome (success, failure or timeout, cancellation), which the pool's AIMD
-/// and breaker learn from; a refusal (<see cref="NonRetryableTaskException"/>) counts as the dependency answering. Task types no pool names run straight away.
+/// runs and given back after it however it ended, with the outcome (success, failure or timeout, cancellation), which
+/// the pool's AIMD and breaker learn from; a refusal (<see cref="NonRetryableTaskException"/>, or an external worker's
+/// non-retryable failure) counts as the dependency answering. Task types no pool names run straight away.
 /// </summary>
 public static class PooledAttempt
 {
@@ -28,30 +29,35 @@ public static class PooledAttempt
         }
 
         var slot = await PoolSlots.AcquireAsync(context, pool, task.TaskId!, number, task.Priority, task.Deadline, cancellation);
-        T result;
+        // Whatever ends the attempt gives the slot back (an external worker's failure too: it held the slot for good
+        // before); only the outcome the pool learns from differs.
+        var outcome = SlotOutcome.Failed;
         try
         {
-            result = await attempt();
+            var result = await attempt();
+            outcome = SlotOutcome.Succeeded;
+            return result;
         }
         catch (TaskFailedException refused) when (refused.FailureDetails.IsCausedBy<NonRetryableTaskException>())
         {
             // A refusal (a declined card) is the dependency answering: it says nothing against its health, so the
             // breaker and AIMD count it as a success, not as a failure.
-            await PoolSlots.ReleaseAsync(context, slot, SlotOutcome.Succeeded);
+            outcome = SlotOutcome.Succeeded;
             throw;
         }
-        catch (Exception failure) when (failure is TaskFailedException or TimeoutException)
+        catch (Workers.ExternalTaskFailedException refused) when (!refused.Retryable)
         {
-            await PoolSlots.ReleaseAsync(context, slot, SlotOutcome.Failed);
+            outcome = SlotOutcome.Succeeded; // the worker answered that retrying cannot help (e.g. invalid input)
             throw;
         }
-        catch (TaskCanceledException)
+        catch (OperationCanceledException)
         {
-            await PoolSlots.ReleaseAsync(context, slot, SlotOutcome.Abandoned);
+            outcome = SlotOutcome.Abandoned;
             throw;
         }
-
-        await PoolSlots.ReleaseAsync(context, slot, SlotOutcome.Succeeded);
-        return result;
+        finally
+        {
+            await PoolSlots.ReleaseAsync(context, slot, outcome);
+        }
     }
 }
