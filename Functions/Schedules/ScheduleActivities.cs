@@ -9,7 +9,7 @@ using ServerlessTasks.TaskIndex;
 namespace ServerlessTasks.Functions.Schedules;
 
 /// <summary>The schedule orchestration's activities: when it fires next, and one firing's submission.</summary>
-public sealed partial class ScheduleActivities(ILogger<ScheduleActivities> logger)
+public sealed partial class ScheduleActivities(ITenantDirectory tenants, ILogger<ScheduleActivities> logger)
 {
     private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
 
@@ -25,7 +25,11 @@ public sealed partial class ScheduleActivities(ILogger<ScheduleActivities> logge
         return ScheduleTimes.Next(question.Spec, question.At);
     }
 
-    /// <summary>Submits the firing's task or workflow under its derived id; a repeat finds it submitted and does nothing.</summary>
+    /// <summary>
+    /// Submits the firing's task or workflow under its derived id; a repeat finds it submitted and does nothing. A
+    /// tenant's schedule claims the submission's id for the tenant first (as <c>POST /api/tasks</c> does for its key), so
+    /// the tenant reads and controls it and its cached results are the tenant's; an id another tenant holds is not submitted.
+    /// </summary>
     [Function(nameof(FireSchedule))]
     public async Task FireSchedule([ActivityTrigger] ScheduleFiring firing, [DurableClient] DurableTaskClient client, FunctionContext context)
     {
@@ -36,6 +40,12 @@ public sealed partial class ScheduleActivities(ILogger<ScheduleActivities> logge
         var (orchestrator, instanceId, input) = firing.Spec.Task is { } task
             ? (nameof(SingleTaskOrchestrator), TaskIndexEntry.SingleTaskWorkflowId(id), (object)(task with { TaskId = id }))
             : (nameof(WorkflowOrchestrator), id, firing.Spec.Workflow! with { WorkflowId = id });
+        if (firing.Tenant is { } tenant && (await tenants.ClaimAsync(TenantResource.Instance, instanceId, tenant, context.CancellationToken)).Owner != tenant)
+        {
+            LogTakenByOtherTenant(logger, firing.Spec.ScheduleId!, id);
+            return;
+        }
+
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId).WithDedupeStatuses(AnyStatus), context.CancellationToken);
@@ -49,6 +59,9 @@ public sealed partial class ScheduleActivities(ILogger<ScheduleActivities> logge
 
     [LoggerMessage(EventId = 9201, Level = LogLevel.Information, Message = "Schedule {ScheduleId} fired: submitted {SubmissionId} for {FireAt:O}")]
     private static partial void LogFired(ILogger logger, string scheduleId, string submissionId, DateTimeOffset fireAt);
+
+    [LoggerMessage(EventId = 9203, Level = LogLevel.Warning, Message = "Schedule {ScheduleId}: {SubmissionId} belongs to another tenant; not submitted")]
+    private static partial void LogTakenByOtherTenant(ILogger logger, string scheduleId, string submissionId);
 
     [LoggerMessage(EventId = 9202, Level = LogLevel.Information, Message = "Schedule {ScheduleId}: {SubmissionId} was submitted before (a repeated firing)")]
     private static partial void LogAlreadyFired(ILogger logger, string scheduleId, string submissionId);

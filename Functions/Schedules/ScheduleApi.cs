@@ -10,6 +10,8 @@ using ServerlessTasks.Activities;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Validation;
 using ServerlessTasks.Functions.Http;
+using ServerlessTasks.Functions.Security;
+using ServerlessTasks.TaskIndex;
 
 namespace ServerlessTasks.Functions.Schedules;
 
@@ -48,15 +50,29 @@ public sealed class ScheduleApi(TimeProvider time)
             return ApiResults.Problem(422, "Unprocessable Entity", detail);
         }
 
+        // A key with a tenant claims the id first (ids are global; the first owner keeps it): another tenant's schedule,
+        // or one created without a tenant, is a conflict that says nothing of it. Firings then submit as the tenant.
+        var tenant = TenantScope.TenantOf(request.HttpContext);
+        var claim = await TenantScope.ClaimAsync(request.HttpContext, TenantResource.Schedule, spec.ScheduleId!, context.CancellationToken);
+        if (claim is not null && claim.Owner != tenant)
+        {
+            return ApiResults.Problem(409, "Conflict", $"Schedule '{spec.ScheduleId}' already exists.");
+        }
+
         var instanceId = ScheduleOrchestrator.InstanceId(spec.ScheduleId!);
         var status = StatusCodes.Status201Created;
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ScheduleOrchestrator), new ScheduleState(spec),
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(ScheduleOrchestrator), new ScheduleState(spec, Tenant: tenant),
                 new StartOrchestrationOptions(instanceId).WithDedupeStatuses(AnyStatus), context.CancellationToken);
         }
         catch (OrchestrationAlreadyExistsException)
         {
+            if (claim is { Created: true })
+            {
+                return ApiResults.Problem(409, "Conflict", $"Schedule '{spec.ScheduleId}' already exists."); // created before by a key without a tenant
+            }
+
             var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, context.CancellationToken);
             if (existing?.ReadInputAs<ScheduleState>()?.Spec is not { } stored || !SameJson(stored, spec))
             {
@@ -71,20 +87,23 @@ public sealed class ScheduleApi(TimeProvider time)
         return ApiResults.Json(instance is null ? View(spec, "active", null) : View(instance), status);
     }
 
-    /// <summary><c>GET /api/schedules</c>: every schedule.</summary>
+    /// <summary><c>GET /api/schedules</c>: every schedule (a tenant's key: its tenant's).</summary>
     [Function(nameof(ListSchedules))]
     public static async Task<IActionResult> ListSchedules(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "schedules")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         FunctionContext context)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(context);
+        var owned = await TenantScope.OwnedAsync(request.HttpContext, TenantResource.Schedule, context.CancellationToken);
         var items = new List<object>();
         var query = new OrchestrationQuery { InstanceIdPrefix = ScheduleOrchestrator.InstanceId(string.Empty), FetchInputsAndOutputs = true };
         await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(context.CancellationToken))
         {
-            if (instance.RuntimeStatus != OrchestrationRuntimeStatus.Terminated)
+            if (instance.RuntimeStatus != OrchestrationRuntimeStatus.Terminated
+                && (owned is null || owned.Contains(instance.InstanceId[ScheduleOrchestrator.InstanceId(string.Empty).Length..])))
             {
                 items.Add(View(instance));
             }

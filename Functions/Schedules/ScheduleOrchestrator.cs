@@ -33,7 +33,7 @@ public static class ScheduleOrchestrator
         }
 
         await context.CreateTimer(fireAt.UtcDateTime, CancellationToken.None);
-        await context.CallActivityAsync(nameof(ScheduleActivities.FireSchedule), new ScheduleFiring(state.Spec, fireAt));
+        await context.CallActivityAsync(nameof(ScheduleActivities.FireSchedule), new ScheduleFiring(state.Spec, fireAt, state.Tenant));
         var now = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
         context.ContinueAsNew(state with { After = now > fireAt ? now : fireAt, Fired = state.Fired + 1, LastFireAt = fireAt });
         return state;

@@ -26,12 +26,14 @@ public sealed record ScheduleSpec(
 /// <param name="After">The next firing is the first occurrence strictly after this time; null: after the orchestration's first moment (durable time).</param>
 /// <param name="Fired">Firings so far.</param>
 /// <param name="LastFireAt">The last firing's scheduled time.</param>
-public sealed record ScheduleState(ScheduleSpec Spec, DateTimeOffset? After = null, int Fired = 0, DateTimeOffset? LastFireAt = null);
+/// <param name="Tenant">The tenant whose key created the schedule (its firings' submissions are that tenant's); null: none.</param>
+public sealed record ScheduleState(ScheduleSpec Spec, DateTimeOffset? After = null, int Fired = 0, DateTimeOffset? LastFireAt = null, string? Tenant = null);
 
 /// <summary>One firing of a schedule (or the question when the next one is).</summary>
 /// <param name="Spec">The schedule.</param>
 /// <param name="At">The firing's scheduled time (for a question: the time after which to look).</param>
-public sealed record ScheduleFiring(ScheduleSpec Spec, DateTimeOffset At);
+/// <param name="Tenant">The schedule's tenant, who owns the firing's submission; null: none.</param>
+public sealed record ScheduleFiring(ScheduleSpec Spec, DateTimeOffset At, string? Tenant = null);
 
 /// <summary>What a schedule's orchestration shows as its custom status.</summary>
 /// <param name="NextFireAt">The next firing, null when none is left.</param>

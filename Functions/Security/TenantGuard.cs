@@ -59,9 +59,9 @@ public sealed class TenantGuard(ITenantDirectory directory)
                 return await OwnsAsync(TenantResource.Instance, OrderSpec.WorkflowIdOf(orderId), tenant, cancellation) ? null : NotFound($"No order with id '{orderId}'.");
             case "workers" when values.TryGetValue("workerId", out var workerId):
                 return await OwnsAsync(TenantResource.Worker, workerId, tenant, cancellation) ? null : Workers.WorkerApi.UnknownWorker(workerId);
-            case "schedules":
-                // Schedules submit as the app, not as a tenant: until their firings carry the tenant, tenants cannot use them.
-                return ApiResults.Problem(403, "Forbidden", "Schedules are not available to a key with a tenant yet.");
+            case "schedules" when values.TryGetValue("id", out var scheduleId):
+                // A tenant's schedule fires as that tenant (its submissions are the tenant's); another's is unknown.
+                return await OwnsAsync(TenantResource.Schedule, scheduleId, tenant, cancellation) ? null : NotFound($"Schedule '{scheduleId}' does not exist.");
             default:
                 return null;
         }
