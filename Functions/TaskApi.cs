@@ -135,11 +135,16 @@ public sealed class TaskApi(TimeProvider time, ITaskIndex index, OutboundAddress
 
     /// <summary>
     /// The single tasks among the index's rows: workflow tasks share ids across workflows, so listing them here repeated
-    /// ids that <c>GET /api/tasks/{task_id}</c> could not serve. The index has no filter by kind, so this reads it in
-    /// pages (cost linear in all tasks; fine for the embedded index, a filtered query is the better fix at scale).
+    /// ids that <c>GET /api/tasks/{task_id}</c> could not serve. The index's query filters them (SQL on SQLite); a
+    /// tenant's list is cut from the pages by its owned set (linear in all tasks).
     /// </summary>
     private async Task<TaskIndexPage> ListSingleTasksAsync(WorkflowTaskStatus? status, int limit, int offset, IReadOnlySet<string>? owned, CancellationToken cancellation)
     {
+        if (owned is null)
+        {
+            return await index.QueryAsync(new TaskQuery(status, SingleTasksOnly: true), limit, offset, cancellation);
+        }
+
         const int ScanPage = 1000;
         var items = new List<TaskIndexEntry>(limit);
         var total = 0;

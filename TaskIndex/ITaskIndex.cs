@@ -27,6 +27,13 @@ public interface ITaskIndex
     Task<TaskIndexPage> ListAsync(WorkflowTaskStatus? status, int limit, int offset, CancellationToken cancellation = default);
 
     /// <summary>
+    /// A page of the tasks that pass <paramref name="query"/>, oldest first, with their total. Stores with a query of
+    /// their own answer it there; the default reads <see cref="ListAsync"/> in pages (<see cref="TaskQuery.ScanAsync"/>).
+    /// </summary>
+    Task<TaskIndexPage> QueryAsync(TaskQuery query, int limit, int offset, CancellationToken cancellation = default) =>
+        TaskQuery.ScanAsync(this, query, limit, offset, cancellation);
+
+    /// <summary>
     /// Atomically replaces a finished task's entry with <paramref name="claim"/>, the start of its next run (its
     /// <see cref="TaskIndexEntry.Redrives"/> one higher than the entry's), when the entry still has one of
     /// <paramref name="from"/> statuses and that earlier run: of concurrent claims on one run exactly one wins.

@@ -71,6 +71,17 @@ public sealed partial class InMemoryTaskIndex : ITaskIndex, ITaskEventJournal
     }
 
     /// <inheritdoc />
+    public Task<TaskIndexPage> QueryAsync(TaskQuery query, int limit, int offset, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_gate)
+        {
+            var matching = _entries.Values.Where(e => query.Matches(e.Entry)).OrderBy(e => e.Order).ToList();
+            return Task.FromResult(new TaskIndexPage([.. matching.Skip(offset).Take(limit).Select(e => e.Entry)], matching.Count));
+        }
+    }
+
+    /// <inheritdoc />
     public Task<RedriveClaim> ClaimRedriveAsync(TaskIndexEntry claim, IReadOnlyCollection<WorkflowTaskStatus> from, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(claim);

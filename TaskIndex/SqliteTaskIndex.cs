@@ -81,6 +81,60 @@ public sealed partial class SqliteTaskIndex : ITaskIndex, ITaskEventJournal, IAs
         }, cancellation);
 
     /// <inheritdoc />
+    public Task<TaskIndexPage> QueryAsync(TaskQuery query, int limit, int offset, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)>();
+        if (query.Status is { } status)
+        {
+            conditions.Add("status = $s");
+            parameters.Add(("$s", (int)status));
+        }
+
+        if (query.Priority is { } priority)
+        {
+            conditions.Add("priority = $p");
+            parameters.Add(("$p", priority));
+        }
+
+        if (query.Prefix is { } prefix)
+        {
+            // Byte prefixes of the UTF-8 text: the ordinal StartsWith of TaskQuery.Matches, whatever the characters.
+            conditions.Add("(substr(CAST(task_id AS BLOB), 1, length(CAST($prefix AS BLOB))) = CAST($prefix AS BLOB)"
+                + " OR substr(CAST(workflow_id AS BLOB), 1, length(CAST($prefix AS BLOB))) = CAST($prefix AS BLOB))");
+            parameters.Add(("$prefix", prefix));
+        }
+
+        if (query.CreatedFrom is { } from)
+        {
+            conditions.Add("created_at >= $from");
+            parameters.Add(("$from", from.UtcTicks));
+        }
+
+        if (query.CreatedTo is { } to)
+        {
+            conditions.Add("created_at <= $to");
+            parameters.Add(("$to", to.UtcTicks));
+        }
+
+        if (query.SingleTasksOnly)
+        {
+            conditions.Add("workflow_id = 'task:' || task_id");
+        }
+
+        var where = conditions.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions);
+        return InTransactionAsync(connection =>
+        {
+            using var count = Command(connection, $"SELECT COUNT(*) FROM tasks {where}", [.. parameters]);
+            var total = Convert.ToInt32(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            var items = ReadAll(Command(connection, $"SELECT {Columns} FROM tasks {where} ORDER BY ord LIMIT $limit OFFSET $offset",
+                [.. parameters, ("$limit", limit), ("$offset", offset)]));
+            return new TaskIndexPage(items, total);
+        }, cancellation);
+    }
+
+    /// <inheritdoc />
     public Task<RedriveClaim> ClaimRedriveAsync(TaskIndexEntry claim, IReadOnlyCollection<WorkflowTaskStatus> from, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(claim);

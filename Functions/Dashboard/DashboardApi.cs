@@ -19,8 +19,6 @@ namespace ServerlessTasks.Functions.Dashboard;
 /// </summary>
 public sealed class DashboardApi(ITaskIndex index, ITaskEventJournal journal, ApiKeyAuthenticator keys)
 {
-    /// <summary>The most index rows one filtered task page reads before it answers with what it found (<c>truncated</c>).</summary>
-    public const int MaxScannedRows = 20_000;
 
     // The page loads only its own files and talks only to this origin; it is never framed.
     private const string PagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -200,9 +198,8 @@ public sealed class DashboardApi(ITaskIndex index, ITaskEventJournal journal, Ap
 
     /// <summary>
     /// <c>GET /api/dashboard/data/tasks?status=&amp;priority=&amp;prefix=&amp;created_from=&amp;created_to=&amp;limit=&amp;offset=</c>:
-    /// one page of tasks (oldest first). <c>status</c> is filtered by the index itself with its total; the other filters are
-    /// applied here while reading the index in pages, up to <see cref="MaxScannedRows"/> rows (then <c>truncated</c> is true
-    /// and the page holds what matched so far).
+    /// one page of tasks (oldest first) with the total that match, every filter answered by the index's own query
+    /// (<see cref="ITaskIndex.QueryAsync"/>: SQL on SQLite).
     /// </summary>
     [Function(nameof(DashboardTasks))]
     public async Task<IActionResult> DashboardTasks(
@@ -249,45 +246,11 @@ public sealed class DashboardApi(ITaskIndex index, ITaskEventJournal journal, Ap
         {
             // Only the index's own filter: its page and total as they are.
             var direct = await index.ListAsync(status, limit, offset, context.CancellationToken);
-            return ApiResults.Json(new DashboardTaskPage([.. direct.Items.Select(TaskView.From)], direct.Total, limit, offset, false));
+            return ApiResults.Json(new DashboardTaskPage([.. direct.Items.Select(TaskView.From)], direct.Total, limit, offset));
         }
 
-        bool Matches(TaskIndexEntry e) =>
-            (priority is null || e.Priority == priority)
-            && (prefix is null || e.TaskId.StartsWith(prefix, StringComparison.Ordinal) || e.WorkflowId.StartsWith(prefix, StringComparison.Ordinal))
-            && (from is null || e.CreatedAt >= from)
-            && (to is null || e.CreatedAt <= to);
-
-        const int Chunk = 1000;
-        var found = new List<TaskView>(limit);
-        var matched = 0;
-        var scanned = 0;
-        var truncated = false;
-        for (var at = 0; ; at += Chunk)
-        {
-            if (scanned >= MaxScannedRows)
-            {
-                truncated = true;
-                break;
-            }
-
-            var chunk = await index.ListAsync(status, Chunk, at, context.CancellationToken);
-            scanned += chunk.Items.Count;
-            foreach (var entry in chunk.Items.Where(Matches))
-            {
-                if (matched++ >= offset && found.Count < limit)
-                {
-                    found.Add(TaskView.From(entry));
-                }
-            }
-
-            if (chunk.Items.Count < Chunk)
-            {
-                break;
-            }
-        }
-
-        return ApiResults.Json(new DashboardTaskPage(found, matched, limit, offset, truncated));
+        var page = await index.QueryAsync(new TaskQuery(status, priority, prefix, from, to), limit, offset, context.CancellationToken);
+        return ApiResults.Json(new DashboardTaskPage([.. page.Items.Select(TaskView.From)], page.Total, limit, offset));
     }
 
     /// <summary>
@@ -412,11 +375,10 @@ public sealed record DashboardWorkflowPage(
 
 /// <summary>A page of tasks.</summary>
 /// <param name="Items">The tasks of this page.</param>
-/// <param name="Total">Tasks that matched (of the rows read, when truncated).</param>
+/// <param name="Total">Tasks that matched.</param>
 /// <param name="Limit">The page size.</param>
 /// <param name="Offset">Matches skipped before this page.</param>
-/// <param name="Truncated">True when the scan stopped at <see cref="DashboardApi.MaxScannedRows"/> rows.</param>
-public sealed record DashboardTaskPage(IReadOnlyList<TaskView> Items, int Total, int Limit, int Offset, bool Truncated);
+public sealed record DashboardTaskPage(IReadOnlyList<TaskView> Items, int Total, int Limit, int Offset);
 
 /// <summary>A workflow's DAG as submitted.</summary>
 /// <param name="WorkflowId">Its id.</param>

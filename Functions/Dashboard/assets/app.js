@@ -279,7 +279,7 @@ async function tasks() {
   if (!page.items.length) body.append(h('tr', {}, h('td', { colspan: canRedrive ? '8' : '7', text: 'No tasks on this page.' })));
   const p = Object.fromEntries(params);
   if (offset > 0) pager.append(h('a', { href: '#', onclick: (e) => { e.preventDefault(); navigate('/tasks', { ...p, offset: Math.max(0, offset - limit) }); }, text: '← Previous' }));
-  pager.append(h('span', { text: ` ${page.total ? offset + 1 : 0}–${offset + page.items.length} of ${page.total}${page.truncated ? '+ (scan limit reached)' : ''} ` }));
+  pager.append(h('span', { text: ` ${page.total ? offset + 1 : 0}–${offset + page.items.length} of ${page.total} ` }));
   if (offset + limit < page.total) pager.append(h('a', { href: '#', rel: 'next', onclick: (e) => { e.preventDefault(); navigate('/tasks', { ...p, offset: offset + limit }); }, text: 'Next →' }));
 }
 
