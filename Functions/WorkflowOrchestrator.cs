@@ -256,13 +256,21 @@ public static class WorkflowOrchestrator
         }
     }
 
+    /// <summary>
+    /// Retries a compensation gets at least: a failed undo leaves the completed work in place (money charged, stock
+    /// held), so it outlasts the dependency outages its own task's budget gives up in (with the default back-off,
+    /// 8 retries wait 2-4 minutes in all).
+    /// </summary>
+    public const int CompensationMinRetries = 8;
+
     /// <summary>Runs the compensations of completed tasks, dependents before their dependencies, one at a time.</summary>
     private static async Task CompensateAsync(TaskOrchestrationContext context, WorkflowRun run)
     {
         foreach (var taskId in run.Scheduler.GetCompensationOrder())
         {
             var original = run.Spec.Tasks.First(t => t.TaskId == taskId);
-            var undo = new TaskSpec($"{taskId}:compensate", original.Compensate!.TaskType, original.Compensate.Payload, MaxRetries: original.MaxRetries, Timeout: original.Timeout);
+            var retries = Math.Max(original.MaxRetries ?? 0, CompensationMinRetries);
+            var undo = new TaskSpec($"{taskId}:compensate", original.Compensate!.TaskType, original.Compensate.Payload, MaxRetries: retries, Timeout: original.Timeout);
             var outcome = await TaskRunner.RunAsync(context, context.InstanceId, undo, RetryBackoff.Default);
             run.RecordCompensation(taskId, outcome);
         }

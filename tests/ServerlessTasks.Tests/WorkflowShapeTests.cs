@@ -29,6 +29,23 @@ public class WorkflowShapeTests(AppHost host) : IClassFixture<AppHost>
     }
 
     [Fact]
+    public async Task Failure_CompensationFailingThreeTimes_RetriedBeyondItsTasksBudgetUntilItSucceeds()
+    {
+        // The charge has no retries of its own; its undo fails 3 times (an outage) and must still complete.
+        var id = await host.SubmitAsync("""
+            {"workflow_id":"comp-retry","tasks":[
+              {"task_id":"charge","task_type":"echo","payload":"c","max_retries":0,"compensate":{"task_type":"fail","payload":{"fail_times":3}}},
+              {"task_id":"ship","task_type":"fail","max_retries":0,"dependencies":["charge"]}]}
+            """);
+
+        var workflow = await host.WaitForWorkflowAsync(id);
+
+        Assert.Equal("failed", workflow.GetProperty("status").GetString());
+        var compensation = Assert.Single(workflow.GetProperty("compensations").EnumerateArray());
+        Assert.Equal(("charge", "completed", 4), (compensation.GetProperty("task_id").GetString(), compensation.GetProperty("status").GetString(), compensation.GetProperty("attempts").GetInt32()));
+    }
+
+    [Fact]
     public async Task LargeWorkflow_RunsInBatches_CompletesWithSmallParentHistory()
     {
         const int middle = 1_500;
