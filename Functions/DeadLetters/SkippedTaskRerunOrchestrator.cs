@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using ServerlessTasks.Activities;
-using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Orchestration;
@@ -30,21 +28,13 @@ public static class SkippedTaskRerunOrchestrator
     {
         ArgumentNullException.ThrowIfNull(context);
         var task = context.GetInput<TaskSpec>() ?? throw new InvalidOperationException("The skipped-task rerun orchestrator needs a task spec as input.");
-        var claim = await context.CallActivityAsync<TaskIndexEntry?>(
-            nameof(DeadLetterActivities.ReadTaskEntry), new DependencyRef(context.InstanceId, task.TaskId!), OrchestrationDefaults.BookkeepingRetry);
-        if (claim is null || claim.IsTerminal || claim.Redrives == 0)
+        var (claim, log) = await RedriveRun.ClaimedAsync(context, task, "rerun");
+        if (log is null)
         {
-            return claim ?? throw new InvalidOperationException($"Task '{task.TaskId}' has no index entry to rerun.");
-        }
-
-        var log = new TaskEventLog(context.InstanceId, task.TaskId!);
-        if (HlcTimestamp.TryParse(claim.Hlc, out var earlier))
-        {
-            log.Clock.Receive(earlier, context.UtcNow()); // this run's events follow the earlier run's
+            return claim;
         }
 
         var firstAttempt = claim.Attempts + 1;
-        log.Add(TaskEventKind.Redriven, context.UtcNow(), firstAttempt, string.Create(CultureInfo.InvariantCulture, $"redrive {claim.Redrives}"));
         var entry = claim with { Version = 1 };
         await SingleTaskOrchestrator.Index(context, entry, log);
 
@@ -73,20 +63,7 @@ public static class SkippedTaskRerunOrchestrator
         log.Add(TaskEventKind.Dispatched, context.UtcNow(), attempt: firstAttempt);
         await SingleTaskOrchestrator.Index(context, entry, log);
 
-        using var cancellation = new CancellationTokenSource();
-        var run = TaskRunner.RunAgainAsync(context, context.InstanceId, task, RetryBackoff.Default, log.Clock, firstAttempt, cancellation.Token);
-        if (await Task.WhenAny(run, cancel) == cancel)
-        {
-            cancellation.Cancel();
-            return await SingleTaskOrchestrator.Finish(context, log, entry, WorkflowTaskStatus.Cancelled, null, "cancelled by client", firstAttempt);
-        }
-
-        var outcome = await run;
-        var final = outcome.Succeeded
-            ? await SingleTaskOrchestrator.Finish(context, log, entry, WorkflowTaskStatus.Completed, outcome.Result, null, outcome.Attempts, outcome)
-            : await SingleTaskOrchestrator.Finish(context, log, entry, WorkflowTaskStatus.Failed, null, outcome.Error, outcome.Attempts, outcome);
-        await RedriveDependentsAsync(context, final);
-        return final;
+        return await RedriveRun.RunToEndAsync(context, task, log, entry, firstAttempt, cancel);
     }
 
     /// <summary>After a redriven (or rerun) single task's run: when it completed, its skipped dependents run again.</summary>

@@ -2,9 +2,7 @@ using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using ServerlessTasks.Activities;
-using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Domain.Model;
-using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Orchestration;
 using ServerlessTasks.TaskIndex;
 
@@ -31,23 +29,14 @@ public static class TaskRedriveOrchestrator
     {
         ArgumentNullException.ThrowIfNull(context);
         var task = context.GetInput<TaskSpec>() ?? throw new InvalidOperationException("The redrive orchestrator needs a task spec as input.");
-        var claim = await context.CallActivityAsync<TaskIndexEntry?>(
-            nameof(DeadLetterActivities.ReadTaskEntry), new DependencyRef(context.InstanceId, task.TaskId!), OrchestrationDefaults.BookkeepingRetry);
-        if (claim is null || claim.IsTerminal || claim.Redrives == 0)
+        var (claim, log) = await RedriveRun.ClaimedAsync(context, task, "redrive");
+        if (log is null)
         {
-            // Nothing was claimed for this run (the index lost it, or it is final already): nothing to run again.
-            return claim ?? throw new InvalidOperationException($"Task '{task.TaskId}' has no index entry to redrive.");
-        }
-
-        var log = new TaskEventLog(context.InstanceId, task.TaskId!);
-        if (HlcTimestamp.TryParse(claim.Hlc, out var earlier))
-        {
-            log.Clock.Receive(earlier, context.UtcNow()); // this run's events follow the earlier run's
+            return claim; // nothing was claimed for this run: nothing to run again
         }
 
         var firstAttempt = claim.Attempts + 1;
         var external = TaskTypes.IsExternal(task.TaskType);
-        log.Add(TaskEventKind.Redriven, context.UtcNow(), firstAttempt, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"redrive {claim.Redrives}"));
         log.Add(TaskEventKind.Dispatched, context.UtcNow(), attempt: firstAttempt);
         var entry = claim with
         {
@@ -59,20 +48,6 @@ public static class TaskRedriveOrchestrator
         await SingleTaskOrchestrator.Index(context, entry, log);
 
         var cancel = context.WaitForExternalEvent<JsonElement?>(WorkflowOrchestrator.CancelEvent);
-        using var cancellation = new CancellationTokenSource();
-        var run = TaskRunner.RunAgainAsync(context, context.InstanceId, task, RetryBackoff.Default, log.Clock, firstAttempt, cancellation.Token);
-        if (await Task.WhenAny(run, cancel) == cancel)
-        {
-            cancellation.Cancel();
-            return await SingleTaskOrchestrator.Finish(context, log, entry, WorkflowTaskStatus.Cancelled, null, "cancelled by client", firstAttempt);
-        }
-
-        var outcome = await run;
-        var final = outcome.Succeeded
-            ? await SingleTaskOrchestrator.Finish(context, log, entry, WorkflowTaskStatus.Completed, outcome.Result, null, outcome.Attempts, outcome)
-            : await SingleTaskOrchestrator.Finish(context, log, entry, WorkflowTaskStatus.Failed, null, outcome.Error, outcome.Attempts, outcome);
-        // After its final state (an activity added after the last step: instances in flight replay unchanged).
-        await SkippedTaskRerunOrchestrator.RedriveDependentsAsync(context, final);
-        return final;
+        return await RedriveRun.RunToEndAsync(context, task, log, entry, firstAttempt, cancel);
     }
 }
