@@ -10,7 +10,7 @@ public sealed class TestHost : IAsyncDisposable
     {
         Host = host;
         Logs = logs;
-        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Http = new HttpClient(new LogsOnFailure(logs)) { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public LocalFunctionsHost Host { get; }
@@ -56,5 +56,28 @@ public sealed class TestHost : IAsyncDisposable
     {
         Http.Dispose();
         await Host.DisposeAsync();
+    }
+
+    /// <summary>A request that fails at the transport (a reset connection, say) carries the host's last log lines, so a failure in CI explains itself.</summary>
+    private sealed class LogsOnFailure(TestLogs logs) : DelegatingHandler(new SocketsHttpHandler { UseProxy = false })
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var response = await base.SendAsync(request, cancellationToken);
+                if (response.Content is { } content)
+                {
+                    // Buffered here so a body cut off by the host fails inside this handler, with the logs attached.
+                    await content.LoadIntoBufferAsync(cancellationToken);
+                }
+
+                return response;
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new HttpRequestException($"{request.Method} {request.RequestUri} failed: {ex.Message}{Environment.NewLine}Host log tail:{Environment.NewLine}{logs.Tail()}", ex, ex.StatusCode);
+            }
+        }
     }
 }

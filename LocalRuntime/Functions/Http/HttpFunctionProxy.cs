@@ -156,7 +156,7 @@ internal sealed partial class HttpFunctionProxy : IDisposable
             var detail = _detailedErrors && response.Result?.Exception is { } exception
                 ? $"Function '{function.Name}' failed: {exception.Message}"
                 : $"Function '{function.Name}' failed.";
-            await FailAsync(http, StatusCodes.Status500InternalServerError, "Internal Server Error", detail);
+            await FailAsync(http, StatusCodes.Status500InternalServerError, "Internal Server Error", detail, response.Result?.Exception?.Message);
             return;
         }
 
@@ -222,10 +222,11 @@ internal sealed partial class HttpFunctionProxy : IDisposable
     }
 
     /// <summary>A problem response when nothing was sent yet; otherwise the connection is aborted, so the client sees the failure.</summary>
-    private static async Task FailAsync(HttpContext http, int status, string title, string detail)
+    private async Task FailAsync(HttpContext http, int status, string title, string detail, string? reason = null)
     {
         if (http.Response.HasStarted)
         {
+            LogAborted(_logger, http.Response.StatusCode, reason is null ? detail : $"{detail} {reason}");
             http.Abort();
             return;
         }
@@ -244,4 +245,7 @@ internal sealed partial class HttpFunctionProxy : IDisposable
 
     [LoggerMessage(EventId = 1704, Level = LogLevel.Error, Message = "The output bindings of {FunctionName} failed.")]
     private static partial void LogOutputFailed(ILogger logger, Exception exception, string functionName);
+
+    [LoggerMessage(EventId = 1705, Level = LogLevel.Warning, Message = "The response (status {StatusCode}) had started when the invocation failed; the client's connection is aborted: {Detail}")]
+    private static partial void LogAborted(ILogger logger, int statusCode, string detail);
 }
