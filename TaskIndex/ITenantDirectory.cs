@@ -32,6 +32,13 @@ public interface ITenantDirectory
     /// <summary>Records <paramref name="tenant"/> as the owner of <paramref name="id"/> unless it has one; the owner after the call.</summary>
     Task<TenantClaim> ClaimAsync(TenantResource kind, string id, string tenant, CancellationToken cancellation = default);
 
+    /// <summary>
+    /// Takes back <paramref name="tenant"/>'s claim on <paramref name="id"/> when the thing it claimed for turned out to
+    /// exist already, created by a key without a tenant: the claim must not make the tenant its owner. True when a claim
+    /// of that tenant was removed; another tenant's claim is never touched.
+    /// </summary>
+    Task<bool> ReleaseAsync(TenantResource kind, string id, string tenant, CancellationToken cancellation = default);
+
     /// <summary>The owner of <paramref name="id"/>, or null.</summary>
     Task<string?> OwnerAsync(TenantResource kind, string id, CancellationToken cancellation = default);
 

@@ -67,13 +67,16 @@ public static class IdempotentStart
         }
         catch (OrchestrationAlreadyExistsException)
         {
+            if (claim is { Created: true })
+            {
+                // Created before by a key without a tenant: this tenant's fresh claim must not make it the owner.
+                await Security.TenantScope.ReleaseAsync(request.HttpContext, TaskIndex.TenantResource.Instance, instanceId, CancellationToken.None);
+                return ApiResults.Problem(409, "Conflict", $"{what} already exists.");
+            }
+
             // The id is taken: the same submission again is answered with the existing instance.
             var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellation);
             var same = sameSubmission ?? SameJson;
-            if (claim is { Created: true })
-            {
-                return ApiResults.Problem(409, "Conflict", $"{what} already exists."); // created before by a key without a tenant
-            }
 
             if (existing is null || !same(existing.ReadInputAs<TInput>(), input))
             {

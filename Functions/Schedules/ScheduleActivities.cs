@@ -40,7 +40,8 @@ public sealed partial class ScheduleActivities(ITenantDirectory tenants, ILogger
         var (orchestrator, instanceId, input) = firing.Spec.Task is { } task
             ? (nameof(SingleTaskOrchestrator), TaskIndexEntry.SingleTaskWorkflowId(id), (object)(task with { TaskId = id }))
             : (nameof(WorkflowOrchestrator), id, firing.Spec.Workflow! with { WorkflowId = id });
-        if (firing.Tenant is { } tenant && (await tenants.ClaimAsync(TenantResource.Instance, instanceId, tenant, context.CancellationToken)).Owner != tenant)
+        var claim = firing.Tenant is { } tenant ? await tenants.ClaimAsync(TenantResource.Instance, instanceId, tenant, context.CancellationToken) : null;
+        if (claim is not null && claim.Owner != firing.Tenant)
         {
             LogTakenByOtherTenant(logger, firing.Spec.ScheduleId!, id);
             return;
@@ -51,6 +52,13 @@ public sealed partial class ScheduleActivities(ITenantDirectory tenants, ILogger
             await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId).WithDedupeStatuses(AnyStatus), context.CancellationToken);
             LogFired(logger, firing.Spec.ScheduleId!, id, firing.At);
         }
+        catch (OrchestrationAlreadyExistsException) when (claim is { Created: true })
+        {
+            // Created by a key without a tenant (a tenant always claims first, and a repeated firing finds its own claim):
+            // the schedule's tenant must not become its owner.
+            await tenants.ReleaseAsync(TenantResource.Instance, instanceId, claim.Owner, CancellationToken.None);
+            LogTakenByOtherTenant(logger, firing.Spec.ScheduleId!, id);
+        }
         catch (OrchestrationAlreadyExistsException)
         {
             LogAlreadyFired(logger, firing.Spec.ScheduleId!, id);
@@ -60,7 +68,7 @@ public sealed partial class ScheduleActivities(ITenantDirectory tenants, ILogger
     [LoggerMessage(EventId = 9201, Level = LogLevel.Information, Message = "Schedule {ScheduleId} fired: submitted {SubmissionId} for {FireAt:O}")]
     private static partial void LogFired(ILogger logger, string scheduleId, string submissionId, DateTimeOffset fireAt);
 
-    [LoggerMessage(EventId = 9203, Level = LogLevel.Warning, Message = "Schedule {ScheduleId}: {SubmissionId} belongs to another tenant; not submitted")]
+    [LoggerMessage(EventId = 9203, Level = LogLevel.Warning, Message = "Schedule {ScheduleId}: {SubmissionId} belongs to another tenant or to a key without one; not submitted")]
     private static partial void LogTakenByOtherTenant(ILogger logger, string scheduleId, string submissionId);
 
     [LoggerMessage(EventId = 9202, Level = LogLevel.Information, Message = "Schedule {ScheduleId}: {SubmissionId} was submitted before (a repeated firing)")]

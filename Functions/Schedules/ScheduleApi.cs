@@ -70,7 +70,9 @@ public sealed class ScheduleApi(TimeProvider time)
         {
             if (claim is { Created: true })
             {
-                return ApiResults.Problem(409, "Conflict", $"Schedule '{spec.ScheduleId}' already exists."); // created before by a key without a tenant
+                // Created before by a key without a tenant: this tenant's fresh claim must not make it the owner.
+                await TenantScope.ReleaseAsync(request.HttpContext, TenantResource.Schedule, spec.ScheduleId!, CancellationToken.None);
+                return ApiResults.Problem(409, "Conflict", $"Schedule '{spec.ScheduleId}' already exists.");
             }
 
             var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, context.CancellationToken);

@@ -48,4 +48,21 @@ public static class TenantScope
             ? await http.RequestServices.GetRequiredService<ITenantDirectory>().ClaimAsync(kind, id, tenant, cancellation)
             : null;
     }
+
+    /// <summary>
+    /// Takes back a claim this request just created (<see cref="TenantClaim.Created"/>) for an id that turned out to
+    /// exist already, created by a key without a tenant: the tenant must not become the owner of what it could not create.
+    /// </summary>
+    /// <param name="http">The request.</param>
+    /// <param name="kind">What the id names.</param>
+    /// <param name="id">The id.</param>
+    /// <param name="cancellation">Cancels the call.</param>
+    public static async Task ReleaseAsync(HttpContext http, TenantResource kind, string id, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (TenantOf(http) is { } tenant)
+        {
+            await http.RequestServices.GetRequiredService<ITenantDirectory>().ReleaseAsync(kind, id, tenant, cancellation);
+        }
+    }
 }

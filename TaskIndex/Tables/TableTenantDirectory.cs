@@ -51,6 +51,39 @@ public sealed class TableTenantDirectory : ITenantDirectory
     }
 
     /// <inheritdoc />
+    /// <remarks>The claim row goes first (conditional on its ETag, so a row that changed hands is left alone), then the
+    /// listing row: a crash between the two leaves a listing row without a claim, which no read by id honours.</remarks>
+    public async Task<bool> ReleaseAsync(TenantResource kind, string id, string tenant, CancellationToken cancellation = default)
+    {
+        var row = TableKeys.Escape(id);
+        var claim = await _table.GetEntityIfExistsAsync<TableEntity>(ClaimPartition + (int)kind, row, ["Tenant"], cancellation);
+        if (!claim.HasValue || claim.Value!.GetString("Tenant") != tenant)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _table.DeleteEntityAsync(ClaimPartition + (int)kind, row, claim.Value.ETag, cancellation);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _table.DeleteEntityAsync(ListPartition(tenant, kind), row, ETag.All, cancellation);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Never listed (the claim's second write had not happened).
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
     public async Task<string?> OwnerAsync(TenantResource kind, string id, CancellationToken cancellation = default)
     {
         var found = await _table.GetEntityIfExistsAsync<TableEntity>(ClaimPartition + (int)kind, TableKeys.Escape(id), ["Tenant"], cancellation);

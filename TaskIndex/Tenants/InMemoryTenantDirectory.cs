@@ -18,6 +18,10 @@ public sealed class InMemoryTenantDirectory : ITenantDirectory
     }
 
     /// <inheritdoc />
+    public Task<bool> ReleaseAsync(TenantResource kind, string id, string tenant, CancellationToken cancellation = default) =>
+        Task.FromResult(_owners.TryRemove(new KeyValuePair<(TenantResource, string), string>((kind, id), tenant)));
+
+    /// <inheritdoc />
     public Task<string?> OwnerAsync(TenantResource kind, string id, CancellationToken cancellation = default) =>
         Task.FromResult(_owners.TryGetValue((kind, id), out var owner) ? owner : null);
 

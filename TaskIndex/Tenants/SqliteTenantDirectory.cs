@@ -24,6 +24,12 @@ public sealed class SqliteTenantDirectory : ITenantDirectory, IAsyncDisposable
         }, cancellation);
 
     /// <inheritdoc />
+    public Task<bool> ReleaseAsync(TenantResource kind, string id, string tenant, CancellationToken cancellation = default) =>
+        _db.InTransactionAsync(
+            connection => Execute(connection, "DELETE FROM owners WHERE kind = $k AND id = $id AND tenant = $t", ("$k", (int)kind), ("$id", id), ("$t", tenant)) == 1,
+            cancellation);
+
+    /// <inheritdoc />
     public Task<string?> OwnerAsync(TenantResource kind, string id, CancellationToken cancellation = default) =>
         _db.InTransactionAsync(connection => Owner(connection, kind, id), cancellation);
 

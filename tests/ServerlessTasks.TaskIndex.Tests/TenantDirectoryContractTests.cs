@@ -33,6 +33,25 @@ public abstract class TenantDirectoryContractTests
     }
 
     [Fact]
+    public async Task Release_OnlyTheTenantsOwnClaim_ThenTheIdIsFreeAndUnlisted()
+    {
+        var directory = await CreateAsync();
+        await directory.ClaimAsync(TenantResource.Instance, "op#1", "acme");
+        await directory.ClaimAsync(TenantResource.Instance, "kept", "acme");
+
+        Assert.False(await directory.ReleaseAsync(TenantResource.Instance, "op#1", "globex")); // not globex's
+        Assert.False(await directory.ReleaseAsync(TenantResource.Worker, "op#1", "acme")); // another kind
+        Assert.False(await directory.ReleaseAsync(TenantResource.Instance, "never", "acme"));
+        Assert.Equal("acme", await directory.OwnerAsync(TenantResource.Instance, "op#1"));
+
+        Assert.True(await directory.ReleaseAsync(TenantResource.Instance, "op#1", "acme"));
+        Assert.False(await directory.ReleaseAsync(TenantResource.Instance, "op#1", "acme"));
+        Assert.Null(await directory.OwnerAsync(TenantResource.Instance, "op#1"));
+        Assert.Equal(["kept"], await directory.OwnedAsync(TenantResource.Instance, "acme"));
+        Assert.Equal(new TenantClaim("globex", true), await directory.ClaimAsync(TenantResource.Instance, "op#1", "globex"));
+    }
+
+    [Fact]
     public async Task Owned_ListsATenantsIdsOfOneKind()
     {
         var directory = await CreateAsync();

@@ -75,6 +75,39 @@ public sealed class TenantIsolationTests(TenantAppHost host, Xunit.Abstractions.
         Assert.Equal(HttpStatusCode.Forbidden, (await host.SendAsync(HttpMethod.Get, "/api/callbacks/dead-letters", TenantAppHost.GlobexKey)).Status);
     }
 
+    [Fact]
+    public async Task TenantSubmittingAnIdCreatedWithoutATenant_Gets409_AndDoesNotBecomeItsOwner()
+    {
+        // Created by the operator's key (no tenant): such ids have no owner and are seen by such keys alone.
+        var task = """{"task_id":"op-task-1","task_type":"echo","payload":{"secret":"operator"}}""";
+        var workflow = """{"workflow_id":"op-wf-1","tasks":[{"task_id":"gate","task_type":"approval","timeout":600}]}""";
+        var schedule = """{"schedule_id":"op-sched-1","cron":"0 0 0 1 1 *","task":{"task_type":"echo","payload":{}}}""";
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.OperatorKey, task)).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/workflows", TenantAppHost.OperatorKey, workflow)).Status);
+        Assert.Equal(HttpStatusCode.Created, (await host.SendAsync(HttpMethod.Post, "/api/schedules", TenantAppHost.OperatorKey, schedule)).Status);
+        await WaitForStatusAsync("/api/tasks/op-task-1", TenantAppHost.OperatorKey, "completed");
+
+        // acme sends the same ids (the same bodies, even): a conflict, twice, and afterwards acme still cannot see them.
+        foreach (var (path, body) in new[] { ("/api/tasks", task), ("/api/workflows", workflow), ("/api/schedules", schedule), ("/api/tasks", task) })
+        {
+            var (status, problem) = await host.SendAsync(HttpMethod.Post, path, TenantAppHost.AcmeKey, body);
+            Assert.Equal(HttpStatusCode.Conflict, status);
+            Assert.DoesNotContain("secret", problem.GetRawText(), StringComparison.Ordinal);
+        }
+
+        foreach (var path in new[] { "/api/tasks/op-task-1", "/api/workflows/op-wf-1", "/api/schedules/op-sched-1", "/api/tasks/op-task-1/events" })
+        {
+            var (status, _) = await host.SendAsync(HttpMethod.Get, path, TenantAppHost.AcmeKey);
+            Assert.True(status == HttpStatusCode.NotFound, $"acme GET {path}: {(int)status}");
+            Assert.Equal(HttpStatusCode.OK, (await host.SendAsync(HttpMethod.Get, path, TenantAppHost.OperatorKey)).Status);
+        }
+
+        Assert.DoesNotContain("op-task-1", await ListTaskIdsAsync(TenantAppHost.AcmeKey));
+        Assert.Contains("op-task-1", await ListTaskIdsAsync(TenantAppHost.OperatorKey));
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Post, "/api/workflows/op-wf-1/cancel", TenantAppHost.AcmeKey, "{}")).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/workflows/op-wf-1/cancel", TenantAppHost.OperatorKey, "{}")).Status);
+    }
+
     private async Task<List<string>> ListTaskIdsAsync(string key)
     {
         var (status, body) = await host.SendAsync(HttpMethod.Get, "/api/tasks?limit=1000", key);

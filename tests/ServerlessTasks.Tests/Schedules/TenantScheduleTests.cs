@@ -88,6 +88,37 @@ public sealed class TenantScheduleTests(TenantAppHost host) : IClassFixture<Tena
         Assert.DoesNotContain("acme-yearly", await ListAsync(TenantAppHost.AcmeKey));
     }
 
+    [Fact]
+    public async Task TenantSchedule_FiringIdTakenByAKeyWithoutTenant_NotSubmittedAndNotOwnedByTheTenant()
+    {
+        var runAt = DateTimeOffset.UtcNow.AddSeconds(15);
+        runAt = new DateTimeOffset(runAt.Year, runAt.Month, runAt.Day, runAt.Hour, runAt.Minute, runAt.Second, TimeSpan.Zero);
+        var taken = ScheduleActivities.SubmissionId("acme-late", runAt);
+        var taskPath = "/api/tasks/" + Uri.EscapeDataString(taken);
+
+        // The operator (no tenant) already used the id the firing will derive.
+        Assert.Equal(HttpStatusCode.Accepted, (await host.SendAsync(HttpMethod.Post, "/api/tasks", TenantAppHost.OperatorKey,
+            $$"""{"task_id":"{{taken}}","task_type":"echo","payload":{"who":"operator"}""" + "}")).Status);
+        var body = $$"""{"schedule_id":"acme-late","run_at":"{{runAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}}","task":{"task_type":"echo","payload":{"who":"acme"}""" + "}}";
+        var (created, schedule) = await host.SendAsync(HttpMethod.Post, "/api/schedules", TenantAppHost.AcmeKey, body);
+        Assert.True(created == HttpStatusCode.Created, $"{(int)created} {schedule}");
+
+        await Eventually.ReturnsAsync(
+            async () => await host.SendAsync(HttpMethod.Get, "/api/schedules/acme-late", TenantAppHost.AcmeKey),
+            r => r.Status == HttpStatusCode.OK && r.Body.GetProperty("fired").GetInt32() == 1,
+            AppHost.DefaultWait + TimeSpan.FromSeconds(15),
+            describe: host.Describe);
+
+        // The firing submitted nothing; the task stays the operator's, and acme gets the unknown id's 404.
+        var task = await Eventually.ReturnsAsync(
+            async () => await host.SendAsync(HttpMethod.Get, taskPath, TenantAppHost.OperatorKey),
+            r => r.Status == HttpStatusCode.OK && r.Body.GetProperty("status").GetString() == "completed",
+            AppHost.DefaultWait,
+            describe: host.Describe);
+        Assert.Equal("operator", task.Body.GetProperty("result").GetProperty("who").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await host.SendAsync(HttpMethod.Get, taskPath, TenantAppHost.AcmeKey)).Status);
+    }
+
     private async Task<List<string?>> ListAsync(string key)
     {
         var (status, body) = await host.SendAsync(HttpMethod.Get, "/api/schedules", key);
