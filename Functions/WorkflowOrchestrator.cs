@@ -190,9 +190,10 @@ public static class WorkflowOrchestrator
             }
 
             // Attempt 1 in a first run (the same as RunAsync); in a rerun numbered on from the earlier runs' attempts.
+            // An order step waits its tier's back-off between attempts (VIP sooner); every other task the default.
             pending.Add(
                 new WorkItem(WorkKind.Task, task),
-                TaskRunner.RunAgainAsync(context, context.InstanceId, task, RetryBackoff.Default, run.Clock, run.FirstAttemptOf(task.TaskId!), ReferenceEquals(task, carrier) ? carry : null, cancellation));
+                TaskRunner.RunAgainAsync(context, context.InstanceId, task, Orders.OrderRetries.BackoffFor(task), run.Clock, run.FirstAttemptOf(task.TaskId!), ReferenceEquals(task, carrier) ? carry : null, cancellation));
         }
 
         if (batch.Count > 0)
