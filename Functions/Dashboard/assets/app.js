@@ -297,7 +297,12 @@ async function redriveTask(taskId) {
 async function workflow(id) {
   const { params } = query();
   const started = performance.now();
-  const [graph, state] = await Promise.all([get(`dashboard/data/workflows/${seg(id)}/graph`), get(`workflows/${seg(id)}`)]);
+  // Both reads start together. The graph is drawn as soon as its structure arrives (nodes marked loading) and the task
+  // states are applied when the workflow's read lands: of the two, the structure is the smaller read (a 1,000-task
+  // workflow: 73 KiB against 300 KiB) and usually the quicker.
+  const stateRead = get(`workflows/${seg(id)}`);
+  stateRead.catch(() => { /* awaited below; failing first is not an unhandled rejection */ });
+  const graph = await get(`dashboard/data/workflows/${seg(id)}/graph`);
   const read = performance.now();
   const header = h('div', { class: 'summary' });
   const graphBox = h('div', { class: 'graph', id: 'graph' });
@@ -310,16 +315,19 @@ async function workflow(id) {
     details,
     h('section', { 'aria-labelledby': 'h-timeline' }, h('h3', { id: 'h-timeline', text: 'Timeline of attempts (HLC order)' }), gantt));
 
-  let current = state;
+  let current = null;
   const states = () => new Map(current.tasks.map((t) => [t.task_id, t]));
   let selected = params.get('task');
   const drawStarted = performance.now();
-  const drawn = drawGraph(graphBox, graph.tasks, states(), (taskId) => { selected = taskId; drawn.select(taskId); showTask(taskId); });
-  // Layout and drawing alone, from the view's start (its two API reads included), and the reads alone: the browser test
-  // reports them.
+  const drawn = drawGraph(graphBox, graph.tasks, null, (taskId) => { selected = taskId; drawn.select(taskId); if (current) showTask(taskId); });
+  // Layout and drawing alone, from the view's start (the structure read included), the structure read alone, and from
+  // the view's start until the states were applied: the browser test reports them.
   graphBox.setAttribute('data-draw-ms', String(Math.round(performance.now() - drawStarted)));
   graphBox.setAttribute('data-render-ms', String(Math.round(performance.now() - started)));
   graphBox.setAttribute('data-read-ms', String(Math.round(read - started)));
+  current = await stateRead;
+  drawn.update(states());
+  graphBox.setAttribute('data-states-ms', String(Math.round(performance.now() - started)));
 
   const drawHeader = () => {
     const c = current.counts || {};

@@ -125,6 +125,7 @@ const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ESC[c]);
 
 // A node's look from its state and the critical path: its class, status, slack and the texts that say them.
 function nodeLook(id, states, cpm) {
+  if (!states) return { cls: 'node st-loading', status: 'loading', slack: '', label: `Task ${id}, state loading`, sub: 'loading…' };
   const status = (states.get(id) || {}).status || 'pending';
   const critical = cpm.critical.has(id);
   const slack = cpm.slack.get(id) || 0;
@@ -140,13 +141,14 @@ function nodeLook(id, states, cpm) {
 /**
  * Draws the DAG into <paramref name="container"/>: one focusable group per task (Enter or click selects it), classes by
  * status, critical tasks and edges marked. Returns { update(states), select(id) } to restyle live without redrawing.
+ * With <paramref name="states"/> null the nodes read "loading" and nothing is critical until the first update.
  * The SVG is built as one markup string and parsed once (a 1,000-node DAG is about 5,000 elements: creating and
  * attributing them one DOM call at a time cost most of the drawing), with one click and one keydown listener on the
  * whole graph; updates touch only the nodes whose look changed.
  */
 export function drawGraph(container, tasks, states, onSelect) {
   const { pos, width, height } = layout(tasks);
-  let cpm = criticalPath(tasks, states);
+  let cpm = states ? criticalPath(tasks, states) : { es: new Map(), slack: new Map(), duration: new Map(), makespan: 0, critical: new Set(), criticalEdges: new Set() };
   const parts = [];
   parts.push(`<svg xmlns="${SVG}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="group" aria-label="Task graph, ${tasks.length} tasks" class="dag">`,
     '<defs><marker id="arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>',
@@ -172,7 +174,7 @@ export function drawGraph(container, tasks, states, onSelect) {
     const look = nodeLook(t.task_id, states, cpm);
     looks.set(t.task_id, look);
     drawnIds.push(t.task_id);
-    parts.push(`<g class="${look.cls}" tabindex="0" role="button" transform="translate(${p.x},${p.y})" data-task-id="${esc(t.task_id)}" data-status="${look.status}" data-slack="${look.slack}" aria-label="${esc(look.label)}">`,
+    parts.push(`<g class="${look.cls}" tabindex="0" role="button" transform="translate(${p.x},${p.y})" data-task-id="${esc(t.task_id)}" data-status="${look.status}"${look.slack ? ` data-slack="${look.slack}"` : ''} aria-label="${esc(look.label)}">`,
       `<rect width="${NODE_W}" height="${NODE_H}" rx="5"/><text x="8" y="14">${esc(short(t.task_id, 17))}</text><text x="8" y="28" class="sub">${esc(look.sub)}</text></g>`);
   }
   parts.push('</g></svg>');
