@@ -30,6 +30,7 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly string _script;
     private Process? _process;
+    private bool _answered;
 
     /// <summary>Picks ports and a folder; nothing runs until <see cref="InitializeAsync"/> (xunit calls it) or <see cref="StartAsync"/>.</summary>
     public AzuriteFixture()
@@ -42,11 +43,11 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
         Directory.CreateDirectory(Location);
     }
 
-    public int BlobPort { get; }
+    public int BlobPort { get; private set; }
 
-    public int QueuePort { get; }
+    public int QueuePort { get; internal set; }
 
-    public int TablePort { get; }
+    public int TablePort { get; private set; }
 
     /// <summary>Azurite's data folder (<c>--location</c>), kept across <see cref="StopAsync"/>/<see cref="RestartAsync"/>.</summary>
     public string Location { get; }
@@ -145,7 +146,32 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
     }
 
     /// <summary>(Re)starts Azurite on the same ports and folder and waits (bounded) until all three services answer.</summary>
+    /// <remarks>
+    /// A free port is only free when it is picked: before Azurite first answers, something else (another test's
+    /// listener, an outgoing connection's ephemeral port) may take it, and Azurite exits with EADDRINUSE. Nobody holds
+    /// the connection string yet, so the first start picks new ports and tries again; a restart keeps its ports.
+    /// </remarks>
     public async Task RestartAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var printed = OutputLength;
+            try
+            {
+                await StartProcessAsync();
+                _answered = true;
+                return;
+            }
+            catch (InvalidOperationException) when (!_answered && attempt < 5 && OutputSince(printed).Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+                BlobPort = FreePort();
+                QueuePort = FreePort();
+                TablePort = FreePort();
+            }
+        }
+    }
+
+    private async Task StartProcessAsync()
     {
         await StopAsync();
         var start = new ProcessStartInfo("node")
@@ -275,6 +301,26 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
 
                 await Task.Delay(50);
             }
+        }
+    }
+
+    private int OutputLength
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.Length;
+            }
+        }
+    }
+
+    // What was printed after the mark (everything kept, if the buffer was trimmed since).
+    private string OutputSince(int mark)
+    {
+        lock (_output)
+        {
+            return mark <= _output.Length ? _output.ToString(mark, _output.Length - mark) : _output.ToString();
         }
     }
 
