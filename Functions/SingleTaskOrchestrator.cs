@@ -65,7 +65,7 @@ public static class SingleTaskOrchestrator
         // A cancel also cancels the run's open durable timers (a delay, an approval window, a back-off): an open timer
         // keeps an orchestration from completing, so the cancelled task would otherwise stay running until it fired.
         using var cancellation = new CancellationTokenSource();
-        var run = TaskRunner.RunAsync(context, context.InstanceId, task, RetryBackoff.Default, log.Clock, cancellation.Token);
+        var run = TaskRunner.RunAsync(context, context.InstanceId, task, log.Clock, cancellation.Token);
         if (await Task.WhenAny(run, cancel) == cancel)
         {
             cancellation.Cancel();

@@ -2,7 +2,6 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Domain.Model;
-using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Contracts;
 using ServerlessTasks.Functions.Orchestration;
 using ServerlessTasks.TaskIndex;
@@ -46,7 +45,7 @@ public static class TaskBatchOrchestrator
         {
             if (!TaskGroupActivity.CanGroup(batch.Tasks[i]))
             {
-                outcomes[i] = TaskRunner.RunAsync(context, batch.WorkflowId, batch.Tasks[i], RetryBackoff.Default, clock);
+                outcomes[i] = TaskRunner.RunAsync(context, batch.WorkflowId, batch.Tasks[i], clock);
                 continue;
             }
 
@@ -110,6 +109,6 @@ public static class TaskBatchOrchestrator
             error = failed.FailureDetails.ErrorMessage;
         }
 
-        return await TaskRunner.RetryAfterFirstAttemptAsync(context, workflowId, task, RetryBackoff.Default, clock, error);
+        return await TaskRunner.RetryAfterFirstAttemptAsync(context, workflowId, task, clock, error);
     }
 }

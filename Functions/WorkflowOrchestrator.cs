@@ -4,7 +4,6 @@ using Microsoft.DurableTask;
 using ServerlessTasks.Activities;
 using ServerlessTasks.Activities.Events;
 using ServerlessTasks.Domain.Model;
-using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Contracts;
 using ServerlessTasks.Functions.Orchestration;
 
@@ -193,7 +192,7 @@ public static class WorkflowOrchestrator
             // An order step waits its tier's back-off between attempts (VIP sooner); every other task the default.
             pending.Add(
                 new WorkItem(WorkKind.Task, task),
-                TaskRunner.RunAgainAsync(context, context.InstanceId, task, Orders.OrderRetries.BackoffFor(task), run.Clock, run.FirstAttemptOf(task.TaskId!), ReferenceEquals(task, carrier) ? carry : null, cancellation));
+                TaskRunner.RunAgainAsync(context, context.InstanceId, task, run.Clock, run.FirstAttemptOf(task.TaskId!), ReferenceEquals(task, carrier) ? carry : null, cancellation));
         }
 
         if (batch.Count > 0)
@@ -272,7 +271,7 @@ public static class WorkflowOrchestrator
             var original = run.Spec.Tasks.First(t => t.TaskId == taskId);
             var retries = Math.Max(original.MaxRetries ?? 0, CompensationMinRetries);
             var undo = new TaskSpec($"{taskId}:compensate", original.Compensate!.TaskType, original.Compensate.Payload, MaxRetries: retries, Timeout: original.Timeout);
-            var outcome = await TaskRunner.RunAsync(context, context.InstanceId, undo, RetryBackoff.Default);
+            var outcome = await TaskRunner.RunAsync(context, context.InstanceId, undo);
             run.RecordCompensation(taskId, outcome);
         }
     }

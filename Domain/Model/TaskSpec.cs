@@ -16,6 +16,7 @@ namespace ServerlessTasks.Domain.Model;
 /// <param name="Compensate">Optional undo step run when the workflow fails after this task completed.</param>
 /// <param name="Callback">Optional webhook: for a task submitted on its own, or a task's own callback inside a workflow (its final outcome and any task events it subscribes to).</param>
 /// <param name="Cache">Optional result caching (<c>cache: {ttl_seconds}</c>), for deterministic task types only.</param>
+/// <param name="Retry">Optional back-off between attempts (<c>retry: {delay_seconds, multiplier, max_delay_seconds}</c>); <c>null</c> means the service default.</param>
 public sealed record TaskSpec(
     string? TaskId,
     string TaskType,
@@ -27,7 +28,8 @@ public sealed record TaskSpec(
     int? MaxRetries = null,
     CompensationSpec? Compensate = null,
     CallbackSpec? Callback = null,
-    CacheSpec? Cache = null)
+    CacheSpec? Cache = null,
+    RetrySpec? Retry = null)
 {
     /// <summary>Priority given to tasks that do not name one.</summary>
     public const int DefaultPriority = 5;

@@ -1,3 +1,4 @@
+using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Scheduling;
 
 namespace ServerlessTasks.Domain.Orders;
@@ -59,10 +60,13 @@ public sealed record OrderPolicy
     /// <summary>The deadline of a tier's order accepted at <paramref name="acceptedAt"/>.</summary>
     public DateTimeOffset DeadlineOf(CustomerTier tier, DateTimeOffset acceptedAt) => acceptedAt + (tier == CustomerTier.Vip ? VipDeadline : RegularDeadline);
 
+    /// <summary>The <c>retry</c> the template gives a tier's steps (the compensations keep the service default).</summary>
+    public RetrySpec RetryOf(CustomerTier tier) => tier == CustomerTier.Vip
+        ? new RetrySpec(VipRetryDelaySeconds, VipRetryMultiplier)
+        : new RetrySpec(RegularRetryDelaySeconds, RegularRetryMultiplier);
+
     /// <summary>The back-off between a tier's step attempts (exponential, capped and jittered as <see cref="RetryBackoff.Default"/>).</summary>
-    public RetryBackoff RetryBackoffOf(CustomerTier tier) => tier == CustomerTier.Vip
-        ? RetryBackoff.Default with { InitialDelay = TimeSpan.FromSeconds(VipRetryDelaySeconds), Multiplier = VipRetryMultiplier }
-        : RetryBackoff.Default with { InitialDelay = TimeSpan.FromSeconds(RegularRetryDelaySeconds), Multiplier = RegularRetryMultiplier };
+    public RetryBackoff RetryBackoffOf(CustomerTier tier) => RetryBackoff.Of(RetryOf(tier));
 
     /// <summary>How long a tier's step keeps retrying at most: its <see cref="MaxRetries"/> back-off delays before jitter (jitter takes up to half off each).</summary>
     public TimeSpan RetryWindowOf(CustomerTier tier)

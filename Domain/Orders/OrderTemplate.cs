@@ -41,6 +41,7 @@ public static class OrderTemplate
             // durable timer per attempt was a timer message and, once it fired, an extra orchestration episode per step.
             Timeout: null,
             MaxRetries: policy.MaxRetries,
+            Retry: policy.RetryOf(tier),
             Compensate: undo is null ? null : new CompensationSpec(undo, payload));
 
         return new WorkflowSpec(

@@ -43,6 +43,17 @@ public sealed record RetryBackoff
         init => field = value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Must be between 0 and 1.");
     } = 0.5;
 
+    /// <summary>The back-off a task asks for: <see cref="Default"/> with the fields of its <c>retry</c> that are set.</summary>
+    /// <param name="retry">The task's <c>retry</c>, or null for the default.</param>
+    public static RetryBackoff Of(Model.RetrySpec? retry) => retry is null
+        ? Default
+        : Default with
+        {
+            InitialDelay = retry.DelaySeconds is { } delay ? TimeSpan.FromSeconds(delay) : Default.InitialDelay,
+            Multiplier = retry.Multiplier ?? Default.Multiplier,
+            MaxDelay = retry.MaxDelaySeconds is { } max ? TimeSpan.FromSeconds(max) : Default.MaxDelay,
+        };
+
     /// <summary>A seed for the jitter of one task in one workflow, stable across processes.</summary>
     /// <param name="workflowId">The workflow (or orchestration instance) id.</param>
     /// <param name="taskId">The task id.</param>

@@ -89,6 +89,10 @@ public enum ValidationProblemCode
     /// <summary><c>cache.ttl_seconds</c> is missing or out of range, or the task type is not deterministic (cannot be cached).</summary>
     InvalidCache,
 
+    /// <summary>A <c>retry</c> field is out of range (<c>delay_seconds</c>, <c>max_delay_seconds</c>, <c>multiplier</c>).</summary>
+    [JsonStringEnumMemberName("invalid_retry")]
+    InvalidRetry,
+
     /// <summary>The payload does not fit its task type (e.g. a negative <c>delay</c>, <c>compute</c> iterations over the cap).</summary>
     [JsonStringEnumMemberName("invalid_payload")]
     InvalidPayload,

@@ -34,6 +34,12 @@ public sealed record WorkflowLimits
     /// <summary>Highest <c>max_retries</c> a task may ask for (default 100).</summary>
     public int MaxRetries { get; init; } = 100;
 
+    /// <summary>Longest <c>retry.delay_seconds</c> or <c>retry.max_delay_seconds</c> a task may ask for (default 1 day, 86,400 s).</summary>
+    public double MaxRetryDelaySeconds { get; init; } = 24 * 60 * 60;
+
+    /// <summary>Highest <c>retry.multiplier</c> a task may ask for (default 10).</summary>
+    public double MaxRetryMultiplier { get; init; } = 10;
+
     /// <summary>Longest per-attempt timeout a task may ask for (default 30 days).</summary>
     public TimeSpan MaxTimeout { get; init; } = TimeSpan.FromDays(30);
 

@@ -263,6 +263,30 @@ public sealed class WorkflowValidator(WorkflowLimits? limits = null, PayloadRule
         {
             CheckCache(cache, task.TaskType, quoted, ids, problems);
         }
+
+        if (task.Retry is { } retry)
+        {
+            CheckRetry(retry, quoted, ids, problems);
+        }
+    }
+
+    private void CheckRetry(RetrySpec retry, string quoted, IReadOnlyList<string> ids, ProblemCollector problems)
+    {
+        var maxDelay = Limits.MaxRetryDelaySeconds;
+        void Check(string field, double? value, double min, double max, string unit)
+        {
+            if (value is { } number && !(number >= min && number <= max))
+            {
+                problems.Add(
+                    ValidationProblemCode.InvalidRetry,
+                    string.Create(CultureInfo.InvariantCulture, $"Task {quoted} has retry.{field} {number}; it must be {min} to {max}{unit}."),
+                    ids);
+            }
+        }
+
+        Check("delay_seconds", retry.DelaySeconds, 0, maxDelay, " seconds");
+        Check("max_delay_seconds", retry.MaxDelaySeconds, 0, maxDelay, " seconds");
+        Check("multiplier", retry.Multiplier, 1, Limits.MaxRetryMultiplier, string.Empty);
     }
 
     /// <summary>The task types whose results may be cached (deterministic: the same payload always gives the same result).</summary>

@@ -4,7 +4,6 @@ using Microsoft.DurableTask;
 using ServerlessTasks.Activities;
 using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Domain.Model;
-using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Orchestration;
 using ServerlessTasks.TaskIndex;
 
@@ -53,7 +52,7 @@ internal static class RedriveRun
         TaskOrchestrationContext context, TaskSpec task, TaskEventLog log, TaskIndexEntry entry, int firstAttempt, Task<JsonElement?> cancel)
     {
         using var cancellation = new CancellationTokenSource();
-        var run = TaskRunner.RunAgainAsync(context, context.InstanceId, task, RetryBackoff.Default, log.Clock, firstAttempt, cancellation.Token);
+        var run = TaskRunner.RunAgainAsync(context, context.InstanceId, task, log.Clock, firstAttempt, cancellation.Token);
         if (await Task.WhenAny(run, cancel) == cancel)
         {
             cancellation.Cancel();

@@ -3,7 +3,6 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using ServerlessTasks.Domain.Clock;
 using ServerlessTasks.Domain.Model;
-using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Functions.Contracts;
 using ServerlessTasks.TaskIndex;
 
@@ -127,7 +126,7 @@ public static class TaskChainOrchestrator
                             clock.Receive(linkEvents.Max(e => e.Hlc), context.UtcNow());
                         }
 
-                        outcome = await TaskRunner.RetryAfterFirstAttemptAsync(context, chain.WorkflowId, linkTask, RetryBackoff.Default, clock, link.Error ?? "failed", cancellation.Token);
+                        outcome = await TaskRunner.RetryAfterFirstAttemptAsync(context, chain.WorkflowId, linkTask, clock, link.Error ?? "failed", cancellation.Token);
                         linkEvents.AddRange(outcome.Events ?? []);
                     }
 
@@ -144,7 +143,7 @@ public static class TaskChainOrchestrator
                 continue;
             }
 
-            var running = TaskRunner.RunAsync(context, chain.WorkflowId, task, RetryBackoff.Default, clock, cancellation.Token);
+            var running = TaskRunner.RunAsync(context, chain.WorkflowId, task, clock, cancellation.Token);
             if (await Task.WhenAny(running, cancelled) != running)
             {
                 // The workflow was cancelled: stop this link's timers, start nothing more, report it as running.

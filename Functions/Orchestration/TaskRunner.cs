@@ -12,7 +12,8 @@ namespace ServerlessTasks.Functions.Orchestration;
 
 /// <summary>
 /// Runs one task inside the workflow orchestrator: its attempts, each raced against the task's timeout
-/// (a durable timer), with exponential backoff and deterministic jitter between attempts; an attempt that fails with a
+/// (a durable timer), with exponential backoff and deterministic jitter between attempts (the task's own
+/// <c>retry</c>, else the service default); an attempt that fails with a
 /// <see cref="NonRetryableTaskException"/> (e.g. a declined card) ends the task at once. Task types
 /// that only wait (<c>delay</c>, <c>approval</c>) run as durable timers and events, not activities.
 /// </summary>
@@ -28,12 +29,11 @@ public static class TaskRunner
     /// <param name="context">The orchestration running it.</param>
     /// <param name="workflowId">The workflow it belongs to (part of its idempotency key and jitter seed).</param>
     /// <param name="task">The task.</param>
-    /// <param name="backoff">The back-off between attempts.</param>
     /// <param name="clock">The orchestration's clock: when given, attempts carry its stamp and the outcome carries
     /// the attempts' events (started, retried) and the last stamp.</param>
     /// <param name="cancellation">Cancels the run (the workflow was cancelled): its timers are cancelled, no attempt follows.</param>
-    public static Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock = null, CancellationToken cancellation = default) =>
-        RunCoreAsync(context, workflowId, task, backoff, clock, null, 1, null, cancellation);
+    public static Task<TaskOutcome> RunAsync(TaskOrchestrationContext context, string workflowId, TaskSpec task, OrchestrationClock? clock = null, CancellationToken cancellation = default) =>
+        RunCoreAsync(context, workflowId, task, clock, null, 1, null, cancellation);
 
     /// <summary>
     /// Runs a task again after an earlier run failed (a redrive or a workflow rerun): a fresh attempt budget
@@ -43,29 +43,27 @@ public static class TaskRunner
     /// <param name="context">The orchestration running it.</param>
     /// <param name="workflowId">The workflow it belongs to.</param>
     /// <param name="task">The task.</param>
-    /// <param name="backoff">The back-off between attempts.</param>
     /// <param name="clock">The orchestration's clock.</param>
     /// <param name="firstAttempt">The number of this run's first attempt (the earlier runs' attempts plus one).</param>
     /// <param name="cancellation">Cancels the run, as for <see cref="RunAsync"/>.</param>
     public static Task<TaskOutcome> RunAgainAsync(
-        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock clock, int firstAttempt, CancellationToken cancellation = default) =>
-        RunCoreAsync(context, workflowId, task, backoff, clock, null, Math.Max(1, firstAttempt), null, cancellation);
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, OrchestrationClock clock, int firstAttempt, CancellationToken cancellation = default) =>
+        RunCoreAsync(context, workflowId, task, clock, null, Math.Max(1, firstAttempt), null, cancellation);
 
     /// <summary>
-    /// As <see cref="RunAgainAsync(TaskOrchestrationContext, string, TaskSpec, RetryBackoff, OrchestrationClock, int, CancellationToken)"/>,
+    /// As <see cref="RunAgainAsync(TaskOrchestrationContext, string, TaskSpec, OrchestrationClock, int, CancellationToken)"/>,
     /// the first attempt carrying a task-index batch (<see cref="IndexCarry"/>; the task must be one that <see cref="IndexCarry.CanCarry"/>).
     /// </summary>
     /// <param name="context">The orchestration running it.</param>
     /// <param name="workflowId">The workflow it belongs to.</param>
     /// <param name="task">The task.</param>
-    /// <param name="backoff">The back-off between attempts.</param>
     /// <param name="clock">The orchestration's clock.</param>
     /// <param name="firstAttempt">The number of this run's first attempt.</param>
     /// <param name="carry">The batch its first attempt's activity applies; told the receipt when that attempt returns.</param>
     /// <param name="cancellation">Cancels the run.</param>
     public static Task<TaskOutcome> RunAgainAsync(
-        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock clock, int firstAttempt, IndexCarry? carry, CancellationToken cancellation) =>
-        RunCoreAsync(context, workflowId, task, backoff, clock, null, Math.Max(1, firstAttempt), carry, cancellation);
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, OrchestrationClock clock, int firstAttempt, IndexCarry? carry, CancellationToken cancellation) =>
+        RunCoreAsync(context, workflowId, task, clock, null, Math.Max(1, firstAttempt), carry, cancellation);
 
     /// <summary>
     /// Goes on with a task whose first attempt ran elsewhere and failed (in a <see cref="TaskGroupActivity"/>): the
@@ -74,20 +72,19 @@ public static class TaskRunner
     /// <param name="context">The orchestration running it.</param>
     /// <param name="workflowId">The workflow it belongs to.</param>
     /// <param name="task">The task.</param>
-    /// <param name="backoff">The back-off between attempts.</param>
     /// <param name="clock">The orchestration's clock.</param>
     /// <param name="firstAttemptError">Why the first attempt failed.</param>
     /// <param name="cancellation">Cancels the run, as for <see cref="RunAsync"/>.</param>
     public static Task<TaskOutcome> RetryAfterFirstAttemptAsync(
-        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock clock, string firstAttemptError, CancellationToken cancellation = default) =>
-        RunCoreAsync(context, workflowId, task, backoff, clock, firstAttemptError, 1, null, cancellation);
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, OrchestrationClock clock, string firstAttemptError, CancellationToken cancellation = default) =>
+        RunCoreAsync(context, workflowId, task, clock, firstAttemptError, 1, null, cancellation);
 
     private static async Task<TaskOutcome> RunCoreAsync(
-        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock, string? firstAttemptError, int firstAttempt, IndexCarry? carry, CancellationToken cancellation)
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, OrchestrationClock? clock, string? firstAttemptError, int firstAttempt, IndexCarry? carry, CancellationToken cancellation)
     {
         try
         {
-            return await RunAttemptsAsync(context, workflowId, task, backoff, clock, firstAttemptError, firstAttempt, carry, cancellation);
+            return await RunAttemptsAsync(context, workflowId, task, clock, firstAttemptError, firstAttempt, carry, cancellation);
         }
         finally
         {
@@ -97,11 +94,11 @@ public static class TaskRunner
     }
 
     private static async Task<TaskOutcome> RunAttemptsAsync(
-        TaskOrchestrationContext context, string workflowId, TaskSpec task, RetryBackoff backoff, OrchestrationClock? clock, string? firstAttemptError, int firstAttempt, IndexCarry? carry, CancellationToken cancellation)
+        TaskOrchestrationContext context, string workflowId, TaskSpec task, OrchestrationClock? clock, string? firstAttemptError, int firstAttempt, IndexCarry? carry, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(task);
-        ArgumentNullException.ThrowIfNull(backoff);
+        var backoff = RetryBackoff.Of(task.Retry);
         var maxRetries = task.MaxRetries ?? 0;
         var seed = RetryBackoff.CreateSeed(workflowId, task.TaskId!);
         var events = new List<TaskEvent>();

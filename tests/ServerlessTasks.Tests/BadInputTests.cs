@@ -26,6 +26,9 @@ public class BadInputTests(AppHost host) : IClassFixture<AppHost>
         { "nul id", "{\"workflow_id\":\"bad-nul\",\"tasks\":[{\"task_id\":\"a\\u0000b\",\"task_type\":\"echo\"}]}", 422 },
         { "long id", $$"""{"workflow_id":"bad-long","tasks":[{"task_id":"{{new string('x', 4096)}}","task_type":"echo"}]}""", 422 },
         { "unsafe workflow id", """{"workflow_id":"bad/../wf","tasks":[{"task_id":"a","task_type":"echo"}]}""", 422 },
+        { "negative retry delay", """{"workflow_id":"bad-retry","tasks":[{"task_id":"a","task_type":"echo","retry":{"delay_seconds":-1}}]}""", 422 },
+        { "retry multiplier below 1", """{"workflow_id":"bad-retry2","tasks":[{"task_id":"a","task_type":"echo","retry":{"multiplier":0.5}}]}""", 422 },
+        { "retry as a number", """{"workflow_id":"bad-retry3","tasks":[{"task_id":"a","task_type":"echo","retry":3}]}""", 400 },
         { "missing task type", """{"workflow_id":"bad-notype","tasks":[{"task_id":"a"}]}""", 422 },
         // An unknown compensation type is valid now (it waits for an external worker, as an unknown task type does); a blank one is not.
         { "blank compensation type", """{"workflow_id":"bad-comp","tasks":[{"task_id":"a","task_type":"echo","compensate":{"task_type":"  "}}]}""", 422 },

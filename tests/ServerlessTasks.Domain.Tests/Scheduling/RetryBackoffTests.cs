@@ -16,6 +16,24 @@ public class RetryBackoffTests
     }
 
     [Fact]
+    public void Of_NoRetry_TheDefault()
+    {
+        Assert.Same(RetryBackoff.Default, RetryBackoff.Of(null));
+        Assert.Equal(RetryBackoff.Default, RetryBackoff.Of(new Model.RetrySpec()));
+    }
+
+    [Fact]
+    public void Of_FieldsSet_ReplaceOnlyThoseOfTheDefault()
+    {
+        var backoff = RetryBackoff.Of(new Model.RetrySpec(DelaySeconds: 0.1, Multiplier: 8));
+
+        Assert.Equal([0.1, 0.8, 6.4], Enumerable.Range(1, 3).Select(n => Math.Round(backoff.GetBaseDelay(n).TotalSeconds, 6)));
+        Assert.Equal(RetryBackoff.Default.MaxDelay, backoff.MaxDelay);
+        Assert.Equal(RetryBackoff.Default.JitterFraction, backoff.JitterFraction);
+        Assert.Equal(TimeSpan.FromSeconds(3), RetryBackoff.Of(new Model.RetrySpec(MaxDelaySeconds: 3)).GetBaseDelay(5));
+    }
+
+    [Fact]
     public void GetDelay_NoJitter_EqualsBase()
     {
         var backoff = new RetryBackoff { JitterFraction = 0 };

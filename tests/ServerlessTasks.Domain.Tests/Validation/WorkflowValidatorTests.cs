@@ -104,6 +104,31 @@ public class WorkflowValidatorTests
     }
 
     [Fact]
+    public void Validate_RetryFieldsOutOfRange_EachNamedWithItsRange()
+    {
+        var task = new TaskSpec("a", "echo", Retry: new RetrySpec(DelaySeconds: -0.5, Multiplier: 0.5, MaxDelaySeconds: 90_000));
+
+        var result = validator.Validate(W(task), Now);
+
+        Assert.All(result.Problems, p => Assert.Equal(ValidationProblemCode.InvalidRetry, p.Code));
+        Assert.Equal(
+            [
+                "Task 'a' has retry.delay_seconds -0.5; it must be 0 to 86400 seconds.",
+                "Task 'a' has retry.max_delay_seconds 90000; it must be 0 to 86400 seconds.",
+                "Task 'a' has retry.multiplier 0.5; it must be 1 to 10.",
+            ],
+            result.Problems.Select(p => p.Message));
+    }
+
+    [Fact]
+    public void Validate_RetryInRangeOrPartial_NoProblem()
+    {
+        var result = validator.Validate(W(new TaskSpec("a", "echo", Retry: new RetrySpec(0.1, 8)), new TaskSpec("b", "echo", Retry: new RetrySpec())), Now);
+
+        Assert.Empty(result.Problems);
+    }
+
+    [Fact]
     public void Validate_MissingTaskId_ReportedByPosition()
     {
         var result = validator.Validate(W(T("a"), T(null, "a")), Now);

@@ -1,9 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using ServerlessTasks.Domain.Model;
 using ServerlessTasks.Domain.Orders;
 using ServerlessTasks.Domain.Scheduling;
-using ServerlessTasks.Functions.Orders;
 
 namespace ServerlessTasks.Tests.Orders;
 
@@ -27,21 +25,12 @@ public class OrderRetriesTests(DownGatewayAppHost host) : IClassFixture<DownGate
     [Theory]
     [InlineData(CustomerTier.Vip)]
     [InlineData(CustomerTier.Regular)]
-    public void BackoffFor_EveryOrderStep_ItsTiersBackoff(CustomerTier tier)
+    public void Build_EveryOrderStep_CarriesItsTiersRetry(CustomerTier tier)
     {
         var workflow = OrderTemplate.Build(Order(tier), null, Now);
 
-        Assert.All(workflow.Tasks, t => Assert.Equal(OrderPolicy.Default.RetryBackoffOf(tier), OrderRetries.BackoffFor(t, OrderPolicy.Default)));
-    }
-
-    [Fact]
-    public void BackoffFor_OtherTaskOrCompensationOrNoTier_Default()
-    {
-        var vip = OrderTemplate.PayloadOf(Order(CustomerTier.Vip));
-
-        Assert.Equal(RetryBackoff.Default, OrderRetries.BackoffFor(new TaskSpec("a", "echo", vip), OrderPolicy.Default));
-        Assert.Equal(RetryBackoff.Default, OrderRetries.BackoffFor(new TaskSpec("payment:compensate", OrderSteps.Types.Refund, vip), OrderPolicy.Default));
-        Assert.Equal(RetryBackoff.Default, OrderRetries.BackoffFor(new TaskSpec("payment", OrderSteps.Types.Charge, JsonSerializer.SerializeToElement(new { amount = 1 })), OrderPolicy.Default));
+        Assert.All(workflow.Tasks, t => Assert.Equal(OrderPolicy.Default.RetryBackoffOf(tier), RetryBackoff.Of(t.Retry)));
+        Assert.NotEqual(RetryBackoff.Of(OrderTemplate.Build(Order(CustomerTier.Vip), null, Now).Tasks[0].Retry), RetryBackoff.Of(OrderTemplate.Build(Order(CustomerTier.Regular), null, Now).Tasks[0].Retry));
     }
 
     [Theory]
