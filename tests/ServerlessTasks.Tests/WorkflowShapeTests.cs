@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ServerlessTasks.Domain.Model;
+using ServerlessTasks.Domain.Scheduling;
 using ServerlessTasks.Tests.Events;
 
 namespace ServerlessTasks.Tests;
@@ -26,6 +28,41 @@ public class WorkflowShapeTests(AppHost host) : IClassFixture<AppHost>
         Assert.Equal(["charge", "reserve"], compensations.Select(c => c.GetProperty("task_id").GetString()));
         Assert.Equal(["refund", "release"], compensations.Select(c => c.GetProperty("result").GetString()));
         Assert.All(compensations, c => Assert.Equal("completed", c.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task TaskWithItsOwnRetry_EachRetryWaitsItsBackoff_NotTheDefault()
+    {
+        // Default back-off would wait about 1 s and 2 s; this task asks for 0.05 s growing x4.
+        var id = await host.SubmitAsync("""
+            {"workflow_id":"own-retry","tasks":[
+              {"task_id":"flaky","task_type":"fail","payload":{"fail_times":2},"max_retries":2,"retry":{"delay_seconds":0.05,"multiplier":4}}]}
+            """);
+
+        var workflow = await host.WaitForWorkflowAsync(id);
+
+        Assert.Equal("completed", workflow.GetProperty("status").GetString());
+        var journal = await host.Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{id}/events");
+        var retried = journal.GetProperty("events").EnumerateArray()
+            .Where(e => e.GetProperty("kind").GetString() == "retried")
+            .OrderBy(e => e.GetProperty("attempt").GetInt32())
+            .Select(e => e.GetProperty("at").GetDateTimeOffset())
+            .ToList();
+        var instance = await host.Http.GetFromJsonAsync<JsonElement>($"/runtime/webhooks/durabletask/instances/{id}?showHistory=true");
+        var fireAt = instance.GetProperty("historyEvents").EnumerateArray()
+            .Where(e => e.GetProperty("EventType").GetString() == "TimerCreated")
+            .Select(e => e.GetProperty("FireAt").GetDateTimeOffset())
+            .ToList();
+        Assert.Equal(2, retried.Count);
+        Assert.Equal(2, fireAt.Count);
+        var backoff = RetryBackoff.Of(new RetrySpec(DelaySeconds: 0.05, Multiplier: 4));
+        var seed = RetryBackoff.CreateSeed(id, "flaky");
+        for (var retry = 1; retry <= 2; retry++)
+        {
+            var expected = backoff.GetDelay(retry, seed).TotalMilliseconds;
+            var actual = (fireAt[retry - 1] - retried[retry - 1]).TotalMilliseconds;
+            Assert.True(Math.Abs(expected - actual) <= 1, $"retry {retry}: waited {actual} ms, the task's back-off is {expected} ms");
+        }
     }
 
     [Fact]
