@@ -42,27 +42,7 @@ public class WorkflowShapeTests(AppHost host) : IClassFixture<AppHost>
         var workflow = await host.WaitForWorkflowAsync(id);
 
         Assert.Equal("completed", workflow.GetProperty("status").GetString());
-        var journal = await host.Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{id}/events");
-        var retried = journal.GetProperty("events").EnumerateArray()
-            .Where(e => e.GetProperty("kind").GetString() == "retried")
-            .OrderBy(e => e.GetProperty("attempt").GetInt32())
-            .Select(e => e.GetProperty("at").GetDateTimeOffset())
-            .ToList();
-        var instance = await host.Http.GetFromJsonAsync<JsonElement>($"/runtime/webhooks/durabletask/instances/{id}?showHistory=true");
-        var fireAt = instance.GetProperty("historyEvents").EnumerateArray()
-            .Where(e => e.GetProperty("EventType").GetString() == "TimerCreated")
-            .Select(e => e.GetProperty("FireAt").GetDateTimeOffset())
-            .ToList();
-        Assert.Equal(2, retried.Count);
-        Assert.Equal(2, fireAt.Count);
-        var backoff = RetryBackoff.Of(new RetrySpec(DelaySeconds: 0.05, Multiplier: 4));
-        var seed = RetryBackoff.CreateSeed(id, "flaky");
-        for (var retry = 1; retry <= 2; retry++)
-        {
-            var expected = backoff.GetDelay(retry, seed).TotalMilliseconds;
-            var actual = (fireAt[retry - 1] - retried[retry - 1]).TotalMilliseconds;
-            Assert.True(Math.Abs(expected - actual) <= 1, $"retry {retry}: waited {actual} ms, the task's back-off is {expected} ms");
-        }
+        await RetryTimeline.AssertWaitedAsync(host.Http, id, "flaky", RetryBackoff.Of(new RetrySpec(DelaySeconds: 0.05, Multiplier: 4)), retries: 2);
     }
 
     [Fact]

@@ -45,51 +45,9 @@ public class OrderRetriesTests(DownGatewayAppHost host) : IClassFixture<DownGate
         var payment = await WaitForPaymentFailedAsync(id);
 
         Assert.Equal(4, payment.GetProperty("attempts").GetInt32());
-        // Each retry's durable timer fires at the time its retried event was stamped (the orchestration's time in that
-        // episode) plus the back-off, so history and journal together give the exact delays; the payment's timers come
-        // first (nothing else in the order fails before it).
+        // The payment's timers come first: nothing else in the order fails before it.
         var backoff = OrderPolicy.Default.RetryBackoffOf(tier == "vip" ? CustomerTier.Vip : CustomerTier.Regular);
-        var seed = RetryBackoff.CreateSeed("order:" + id, OrderSteps.Payment);
-        var retried = await RetriedAtAsync("order:" + id);
-        var fireAt = (await TimersFireAtAsync("order:" + id)).Take(3).ToList();
-        Assert.Equal(3, fireAt.Count);
-        for (var retry = 1; retry <= 3; retry++)
-        {
-            var expected = backoff.GetDelay(retry, seed).TotalMilliseconds;
-            var actual = (fireAt[retry - 1] - retried[retry - 1]).TotalMilliseconds;
-            Assert.True(Math.Abs(expected - actual) <= 1, $"retry {retry}: waited {actual} ms, the {tier} back-off is {expected} ms");
-        }
-    }
-
-    /// <summary>When the payment's retried events were stamped, in retry order, once its three are in the journal.</summary>
-    private async Task<List<DateTimeOffset>> RetriedAtAsync(string workflowId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var journal = await host.Http.GetFromJsonAsync<JsonElement>($"/api/workflows/{Uri.EscapeDataString(workflowId)}/events");
-            var retried = journal.GetProperty("events").EnumerateArray()
-                .Where(e => e.GetProperty("kind").GetString() == "retried" && e.TryGetProperty("task_id", out var task) && task.GetString() == OrderSteps.Payment)
-                .Select(e => (Attempt: e.GetProperty("attempt").GetInt32(), At: e.GetProperty("at").GetDateTimeOffset()))
-                .OrderBy(e => e.Attempt)
-                .ToList();
-            if (retried.Count >= 3)
-            {
-                return [.. retried.Select(e => e.At)];
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the journal of {workflowId} has {retried.Count} payment retries: {journal}");
-            await Task.Delay(100);
-        }
-    }
-
-    /// <summary>The fire times of the instance's durable timers, in history order.</summary>
-    private async Task<List<DateTimeOffset>> TimersFireAtAsync(string instanceId)
-    {
-        var instance = await host.Http.GetFromJsonAsync<JsonElement>($"/runtime/webhooks/durabletask/instances/{Uri.EscapeDataString(instanceId)}?showHistory=true");
-        return [.. instance.GetProperty("historyEvents").EnumerateArray()
-            .Where(e => e.GetProperty("EventType").GetString() == "TimerCreated")
-            .Select(e => e.GetProperty("FireAt").GetDateTimeOffset())];
+        await RetryTimeline.AssertWaitedAsync(host.Http, "order:" + id, OrderSteps.Payment, backoff, retries: 3);
     }
 
     private async Task<JsonElement> WaitForPaymentFailedAsync(string orderId)
